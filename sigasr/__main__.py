@@ -1,0 +1,5 @@
+import sys
+
+from sigasr.cli import main
+
+sys.exit(main())

@@ -1,0 +1,21 @@
+# Source this file: it creates or reuses the project's virtual environment at .venv
+# and puts it first on PATH. The install is redone only when pyproject.toml changes.
+_sigasr_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+_sigasr_venv="$_sigasr_root/.venv"
+_sigasr_stamp="$_sigasr_venv/.sigasr-installed"
+if [ ! -x "$_sigasr_venv/bin/python" ]; then
+    echo "[sigasr] creating virtual environment at $_sigasr_venv" >&2
+    python3 -m venv "$_sigasr_venv" || return 1 2>/dev/null || exit 1
+fi
+if [ ! -f "$_sigasr_stamp" ] || [ "$_sigasr_root/pyproject.toml" -nt "$_sigasr_stamp" ]; then
+    echo "[sigasr] installing sigasr and its pinned dependencies into .venv (first run: a few minutes)" >&2
+    if "$_sigasr_venv/bin/python" -m pip install -e "$_sigasr_root[dev]" >"$_sigasr_venv/install.log" 2>&1; then
+        touch "$_sigasr_stamp"
+    else
+        tail -n 30 "$_sigasr_venv/install.log" >&2
+        echo "[sigasr] installation failed; full log: $_sigasr_venv/install.log" >&2
+        return 1 2>/dev/null || exit 1
+    fi
+fi
+export PATH="$_sigasr_venv/bin:$PATH"
+unset _sigasr_root _sigasr_venv _sigasr_stamp
