@@ -13,8 +13,15 @@ import torch
 from torch import Tensor
 
 from flashsigmoid.reference import sigmoid_attn_reference
+from flashsigmoid.rope import apply_rope
 
-__all__ = ["flash_sigmoid_attn", "log_n_bias", "alibi_slopes", "sigmoid_attn_reference"]
+__all__ = [
+    "flash_sigmoid_attn",
+    "apply_rope",
+    "log_n_bias",
+    "alibi_slopes",
+    "sigmoid_attn_reference",
+]
 
 
 def log_n_bias(seq_lens: Tensor) -> Tensor:
