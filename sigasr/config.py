@@ -32,7 +32,7 @@ class EncoderConfig:
     attention: str = "sigmoid"  # sigmoid | softmax
     pos: str = "alibi"  # alibi | rope | none
     sigmoid_bias: str = "log_n"  # log_n | const | learnable | none
-    sigmoid_bias_value: float = -10.0  # used when sigmoid_bias is const (and as init if learnable)
+    sigmoid_bias_value: float = -6.0  # const bias, and the init of a learnable one (~ -log 400)
     qk_norm: bool = False
     layer_scale: float = 0.0  # 0 disables LayerScale; else its initial value
     post_norm: bool = False  # transformer only

@@ -1,0 +1,140 @@
+"""CTCModel: an encoder with a linear CTC head, saved as config.yaml + model.safetensors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+from torch import Tensor, nn
+
+from sigasr.config import ModelConfig
+from sigasr.nn import ConformerEncoder, TransformerEncoder, subsampled_length
+
+CONFIG_FILE = "config.yaml"
+WEIGHTS_FILE = "model.safetensors"
+
+
+class ModelLoadError(ValueError):
+    """A model directory cannot be loaded; the message names the file and the problem."""
+
+
+def build_encoder(cfg: ModelConfig) -> nn.Module:
+    """The encoder that ``cfg.encoder.type`` names, with its options from the config."""
+    enc = cfg.encoder
+    common = dict(
+        input_dim=cfg.input_dim,
+        d_model=enc.d_model,
+        num_layers=enc.num_layers,
+        num_heads=enc.num_heads,
+        ffn_dim=enc.ffn_dim,
+        dropout=enc.dropout,
+        attention=enc.attention,
+        pos=enc.pos,
+        sigmoid_bias=enc.sigmoid_bias,
+        sigmoid_bias_value=enc.sigmoid_bias_value,
+        qk_norm=enc.qk_norm,
+        layer_scale=enc.layer_scale,
+        frontend=cfg.frontend,
+    )
+    if enc.type == "conformer":
+        return ConformerEncoder(conv_kernel=enc.conv_kernel, **common)
+    if enc.type == "transformer":
+        return TransformerEncoder(post_norm=enc.post_norm, **common)
+    raise ValueError(f"model.encoder.type='{enc.type}', expected 'conformer' or 'transformer'")
+
+
+class CTCModel(nn.Module):
+    """Encoder -> Dropout -> Linear over ``vocab_size`` tokens (blank = 0) -> log-softmax.
+
+    Args:
+        cfg: the ``model`` section of the experiment config (a :class:`ModelConfig`).
+
+    Shapes: features (B, T, F) float, feature_lens (B,) int ->
+    log_probs (B, T', V) float32, out_lens (B,) int64.
+    """
+
+    def __init__(self, cfg: ModelConfig | DictConfig):
+        super().__init__()
+        self.cfg = OmegaConf.merge(OmegaConf.structured(ModelConfig), cfg)
+        if self.cfg.vocab_size < 2:
+            raise ValueError(
+                f"model.vocab_size={self.cfg.vocab_size}: it must count the blank and the "
+                "tokens (it is normally taken from the tokenizer)"
+            )
+        self.encoder = build_encoder(self.cfg)
+        self.dropout = nn.Dropout(self.cfg.encoder.dropout)
+        self.head = nn.Linear(self.cfg.encoder.d_model, self.cfg.vocab_size)
+
+    def forward(self, features: Tensor, feature_lens: Tensor) -> tuple[Tensor, Tensor]:
+        x, out_lens = self.encoder(features, feature_lens)
+        logits = self.head(self.dropout(x)).float()
+        return logits.log_softmax(dim=-1), out_lens.long()
+
+    def frames_after_subsampling(self, num_frames: int) -> int:
+        return subsampled_length(num_frames, self.cfg.frontend)
+
+    def num_parameters(self) -> int:
+        return sum(p.numel() for p in self.parameters())
+
+    def save_pretrained(self, directory: str | Path) -> None:
+        """Writes ``config.yaml`` and ``model.safetensors`` (no pickle) into ``directory``."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / CONFIG_FILE).write_text(OmegaConf.to_yaml(self.cfg, resolve=True))
+        state = {k: v.detach().contiguous().cpu() for k, v in self.state_dict().items()}
+        save_file(state, str(directory / WEIGHTS_FILE), metadata={"format": "sigasr-ctc"})
+
+    @classmethod
+    def from_pretrained(cls, directory: str | Path, map_location="cpu") -> CTCModel:
+        """Rebuilds the model saved by :meth:`save_pretrained`; loading runs no code.
+
+        Raises :class:`ModelLoadError` naming the file for a missing or unreadable file,
+        a config from another version, or missing, unexpected or mis-shaped weights.
+        """
+        directory = Path(directory)
+        config_path, weights_path = directory / CONFIG_FILE, directory / WEIGHTS_FILE
+        for path in (config_path, weights_path):
+            if not path.is_file():
+                raise ModelLoadError(f"{path}: missing (not a sigasr model directory?)")
+        try:
+            cfg = OmegaConf.merge(OmegaConf.structured(ModelConfig), OmegaConf.load(config_path))
+        except OmegaConfBaseException as e:
+            key = getattr(e, "full_key", "?")
+            raise ModelLoadError(
+                f"{config_path}: key '{key}' does not fit this sigasr version's model config: "
+                f"{str(e.msg).splitlines()[0]}"
+            ) from None
+        except Exception as e:
+            raise ModelLoadError(f"{config_path}: cannot parse: {e}") from None
+        model = cls(cfg)
+        try:
+            state = load_file(str(weights_path), device=str(map_location))
+        except (SafetensorError, OSError, ValueError) as e:
+            raise ModelLoadError(f"{weights_path}: unreadable safetensors file: {e}") from None
+        load_state_checked(model, state, weights_path)
+        return model
+
+
+def load_state_checked(model: nn.Module, state: dict[str, Tensor], source) -> None:
+    """``load_state_dict`` that raises :class:`ModelLoadError` naming ``source`` and the key."""
+    expected = model.state_dict()
+    missing = sorted(set(expected) - set(state))
+    unexpected = sorted(set(state) - set(expected))
+    if missing:
+        raise ModelLoadError(f"{source}: missing weight '{missing[0]}' ({len(missing)} missing)")
+    if unexpected:
+        raise ModelLoadError(
+            f"{source}: unexpected weight '{unexpected[0]}' ({len(unexpected)} unexpected)"
+        )
+    for key, value in state.items():
+        if value.shape != expected[key].shape:
+            raise ModelLoadError(
+                f"{source}: weight '{key}' has shape {tuple(value.shape)}, "
+                f"the model expects {tuple(expected[key].shape)}"
+            )
+    with torch.no_grad():
+        model.load_state_dict(state, strict=True)

@@ -1,0 +1,115 @@
+"""The Conformer encoder (Gulati et al., 2020) with sigmoid or softmax self-attention."""
+
+from __future__ import annotations
+
+from torch import Tensor, nn
+
+from sigasr.nn.attention import MultiHeadSelfAttention
+from sigasr.nn.convolution import ConvModule
+from sigasr.nn.feed_forward import FeedForward
+from sigasr.nn.frontend import build_frontend
+from sigasr.nn.layer_scale import LayerScale
+from sigasr.nn.masking import zero_padding
+from sigasr.nn.validity import check_front_end_lengths
+
+
+class ConformerLayer(nn.Module):
+    """x + FFN/2 -> x + MHSA -> x + Conv -> x + FFN/2 -> LayerNorm (macaron, pre-norm).
+
+    x: (B, T, d_model), lengths: (B,) -> (B, T, d_model).
+    """
+
+    def __init__(
+        self,
+        d_model: int,
+        num_heads: int,
+        ffn_dim: int,
+        conv_kernel: int,
+        dropout: float,
+        layer_scale: float,
+        **attention_options,
+    ):
+        super().__init__()
+        self.ffn1_norm = nn.LayerNorm(d_model)
+        self.ffn1 = FeedForward(d_model, ffn_dim, dropout)
+        self.attn_norm = nn.LayerNorm(d_model)
+        self.attn = MultiHeadSelfAttention(d_model, num_heads, **attention_options)
+        self.conv = ConvModule(d_model, conv_kernel, dropout)
+        self.ffn2_norm = nn.LayerNorm(d_model)
+        self.ffn2 = FeedForward(d_model, ffn_dim, dropout)
+        self.final_norm = nn.LayerNorm(d_model)
+        self.scales = nn.ModuleList(LayerScale(d_model, layer_scale) for _ in range(4))
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, x: Tensor, lengths: Tensor) -> Tensor:
+        s_ffn1, s_attn, s_conv, s_ffn2 = self.scales
+        x = x + 0.5 * self.dropout(s_ffn1(self.ffn1(self.ffn1_norm(x))))
+        x = x + self.dropout(s_attn(self.attn(self.attn_norm(x), lengths)))
+        x = x + s_conv(self.conv(x, lengths))
+        x = x + 0.5 * self.dropout(s_ffn2(self.ffn2(self.ffn2_norm(x))))
+        return zero_padding(self.final_norm(x), lengths)
+
+
+class ConformerEncoder(nn.Module):
+    """Front-end (4x subsampling) followed by ``num_layers`` Conformer layers.
+
+    Args:
+        input_dim: feature dimension F (80 for log-mel filterbanks).
+        d_model, num_layers, num_heads: width, depth and attention heads.
+        ffn_dim: feed-forward width; 0 means 4 * d_model.
+        conv_kernel: depthwise convolution width (odd).
+        dropout: residual and feed-forward dropout.
+        attention: ``sigmoid`` or ``softmax``; pos: ``alibi``, ``rope`` or ``none``.
+        sigmoid_bias, sigmoid_bias_value, qk_norm: see :class:`MultiHeadSelfAttention`.
+        layer_scale: initial LayerScale gain; 0 disables LayerScale.
+        frontend: ``conv2d`` or ``conv1d``.
+
+    Shapes: features (B, T, F), lengths (B,) -> (B, T', d_model), (B,) with T' ~ T / 4.
+    The output of a sequence does not depend on its padding nor on its batch mates.
+    """
+
+    def __init__(
+        self,
+        input_dim: int = 80,
+        d_model: int = 144,
+        num_layers: int = 6,
+        num_heads: int = 4,
+        ffn_dim: int = 0,
+        conv_kernel: int = 31,
+        dropout: float = 0.1,
+        attention: str = "sigmoid",
+        pos: str = "alibi",
+        sigmoid_bias: str = "log_n",
+        sigmoid_bias_value: float = -6.0,
+        qk_norm: bool = False,
+        layer_scale: float = 0.0,
+        frontend: str = "conv2d",
+    ):
+        super().__init__()
+        self.frontend_name = frontend
+        self.frontend = build_frontend(frontend, input_dim, d_model)
+        self.input_dropout = nn.Dropout(dropout)
+        self.layers = nn.ModuleList(
+            ConformerLayer(
+                d_model,
+                num_heads,
+                ffn_dim or 4 * d_model,
+                conv_kernel,
+                dropout,
+                layer_scale,
+                attention=attention,
+                pos=pos,
+                sigmoid_bias=sigmoid_bias,
+                sigmoid_bias_value=sigmoid_bias_value,
+                qk_norm=qk_norm,
+            )
+            for _ in range(num_layers)
+        )
+
+    def forward(self, features: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor]:
+        check_front_end_lengths(lengths, self.frontend_name)
+        x, lengths = self.frontend(features, lengths)
+        x = self.input_dropout(x)
+        for layer in self.layers:
+            x = layer(x, lengths)
+        return x, lengths

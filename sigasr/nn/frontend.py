@@ -1,0 +1,77 @@
+"""Convolutional front-ends that subsample features 4x in time before the encoder.
+
+Both use two stride-2 convolutions of width 3 with no time padding, so output frame t reads
+input frames 4t..4t+6 only: a valid output frame never reads a padded input frame.
+"""
+
+from __future__ import annotations
+
+from torch import Tensor, nn
+
+from sigasr.nn.masking import zero_padding
+
+FRONTENDS = ("conv2d", "conv1d")
+
+
+def subsampled_length(num_frames, frontend: str = "conv2d"):
+    """Output frames for ``num_frames`` input frames (int or int tensor); same for both."""
+    if frontend not in FRONTENDS:
+        raise ValueError(f"unknown frontend '{frontend}', expected one of {FRONTENDS}")
+    return ((num_frames - 1) // 2 - 1) // 2
+
+
+class Conv2dSubsampling(nn.Module):
+    """Two 3x3 stride-2 Conv2d + ReLU over (time, frequency), then Linear to d_model.
+
+    x: (B, T, F), lengths: (B,) -> (B, T', d_model), (B,) with T' = subsampled_length(T).
+    """
+
+    def __init__(self, input_dim: int, d_model: int, channels: int | None = None):
+        super().__init__()
+        channels = channels or d_model
+        self.conv1 = nn.Conv2d(1, channels, 3, stride=2)
+        self.conv2 = nn.Conv2d(channels, channels, 3, stride=2)
+        self.act = nn.ReLU()
+        freq = ((input_dim - 1) // 2 - 1) // 2
+        self.out = nn.Linear(channels * freq, d_model)
+
+    def forward(self, x: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor]:
+        x = zero_padding(x, lengths).unsqueeze(1)  # (B, 1, T, F)
+        x = self.act(self.conv1(x))
+        len1 = (lengths - 1) // 2
+        x = zero_padding(x.transpose(1, 2), len1).transpose(1, 2)
+        x = self.act(self.conv2(x))  # (B, C, T', F')
+        out_lengths = (len1 - 1) // 2
+        b, c, t, f = x.shape
+        x = self.out(x.permute(0, 2, 1, 3).reshape(b, t, c * f))
+        return zero_padding(x, out_lengths), out_lengths
+
+
+class Conv1dSubsampling(nn.Module):
+    """Two width-3 stride-2 Conv1d + GELU over time, features as channels.
+
+    x: (B, T, F), lengths: (B,) -> (B, T', d_model), (B,) with T' = subsampled_length(T).
+    """
+
+    def __init__(self, input_dim: int, d_model: int):
+        super().__init__()
+        self.conv1 = nn.Conv1d(input_dim, d_model, 3, stride=2)
+        self.conv2 = nn.Conv1d(d_model, d_model, 3, stride=2)
+        self.act = nn.GELU()
+
+    def forward(self, x: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor]:
+        x = zero_padding(x, lengths).transpose(1, 2)  # (B, F, T)
+        x = self.act(self.conv1(x))
+        len1 = (lengths - 1) // 2
+        x = zero_padding(x.transpose(1, 2), len1).transpose(1, 2)
+        x = self.act(self.conv2(x)).transpose(1, 2)  # (B, T', d_model)
+        out_lengths = (len1 - 1) // 2
+        return zero_padding(x, out_lengths), out_lengths
+
+
+def build_frontend(name: str, input_dim: int, d_model: int) -> nn.Module:
+    if name == "conv2d":
+        return Conv2dSubsampling(input_dim, d_model)
+    if name == "conv1d":
+        return Conv1dSubsampling(input_dim, d_model)
+    raise ValueError(f"unknown frontend '{name}', expected one of {FRONTENDS}")

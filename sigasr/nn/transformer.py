@@ -1,0 +1,108 @@
+"""The Transformer encoder (pre-norm, or post-norm) with sigmoid or softmax self-attention."""
+
+from __future__ import annotations
+
+from torch import Tensor, nn
+
+from sigasr.nn.attention import MultiHeadSelfAttention
+from sigasr.nn.feed_forward import FeedForward
+from sigasr.nn.frontend import build_frontend
+from sigasr.nn.layer_scale import LayerScale
+from sigasr.nn.masking import zero_padding
+from sigasr.nn.validity import check_front_end_lengths
+
+
+class TransformerLayer(nn.Module):
+    """Pre-norm: x + MHSA(LN x), then x + FFN(LN x).
+    Post-norm: LN(x + MHSA x), then LN(x + FFN x).
+
+    x: (B, T, d_model), lengths: (B,) -> (B, T, d_model).
+    """
+
+    def __init__(
+        self,
+        d_model: int,
+        num_heads: int,
+        ffn_dim: int,
+        dropout: float,
+        layer_scale: float,
+        post_norm: bool,
+        **attention_options,
+    ):
+        super().__init__()
+        self.post_norm = post_norm
+        self.attn_norm = nn.LayerNorm(d_model)
+        self.attn = MultiHeadSelfAttention(d_model, num_heads, **attention_options)
+        self.ffn_norm = nn.LayerNorm(d_model)
+        self.ffn = FeedForward(d_model, ffn_dim, dropout)
+        self.attn_scale = LayerScale(d_model, layer_scale)
+        self.ffn_scale = LayerScale(d_model, layer_scale)
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, x: Tensor, lengths: Tensor) -> Tensor:
+        if self.post_norm:
+            x = self.attn_norm(x + self.dropout(self.attn_scale(self.attn(x, lengths))))
+            x = self.ffn_norm(x + self.dropout(self.ffn_scale(self.ffn(x))))
+        else:
+            x = x + self.dropout(self.attn_scale(self.attn(self.attn_norm(x), lengths)))
+            x = x + self.dropout(self.ffn_scale(self.ffn(self.ffn_norm(x))))
+        return zero_padding(x, lengths)
+
+
+class TransformerEncoder(nn.Module):
+    """Front-end (4x subsampling) followed by ``num_layers`` Transformer layers.
+
+    Arguments are those of :class:`sigasr.nn.ConformerEncoder` less ``conv_kernel``, plus
+    ``post_norm`` (default False: pre-norm with a final LayerNorm). The default front-end
+    is the strided 1-D convolution used by Transformer-CTC models.
+
+    Shapes: features (B, T, F), lengths (B,) -> (B, T', d_model), (B,) with T' ~ T / 4.
+    The output of a sequence does not depend on its padding nor on its batch mates.
+    """
+
+    def __init__(
+        self,
+        input_dim: int = 80,
+        d_model: int = 144,
+        num_layers: int = 6,
+        num_heads: int = 4,
+        ffn_dim: int = 0,
+        dropout: float = 0.1,
+        attention: str = "sigmoid",
+        pos: str = "alibi",
+        sigmoid_bias: str = "log_n",
+        sigmoid_bias_value: float = -6.0,
+        qk_norm: bool = False,
+        layer_scale: float = 0.0,
+        post_norm: bool = False,
+        frontend: str = "conv1d",
+    ):
+        super().__init__()
+        self.frontend_name = frontend
+        self.frontend = build_frontend(frontend, input_dim, d_model)
+        self.input_dropout = nn.Dropout(dropout)
+        self.layers = nn.ModuleList(
+            TransformerLayer(
+                d_model,
+                num_heads,
+                ffn_dim or 4 * d_model,
+                dropout,
+                layer_scale,
+                post_norm,
+                attention=attention,
+                pos=pos,
+                sigmoid_bias=sigmoid_bias,
+                sigmoid_bias_value=sigmoid_bias_value,
+                qk_norm=qk_norm,
+            )
+            for _ in range(num_layers)
+        )
+        self.final_norm = nn.Identity() if post_norm else nn.LayerNorm(d_model)
+
+    def forward(self, features: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor]:
+        check_front_end_lengths(lengths, self.frontend_name)
+        x, lengths = self.frontend(features, lengths)
+        x = self.input_dropout(x)
+        for layer in self.layers:
+            x = layer(x, lengths)
+        return zero_padding(self.final_norm(x), lengths), lengths

@@ -1,0 +1,50 @@
+"""Config loading: YAML plus dot-list overrides, and errors that name the key."""
+
+import pytest
+
+from sigasr.config import ConfigError, load_config, save_config
+
+
+def test_overrides_apply_and_defaults_fill_the_rest(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("model:\n  encoder:\n    num_layers: 3\ntrain:\n  lr: 0.002\n")
+    cfg = load_config(path, ["model.encoder.num_layers=12", "data.max_duration=50"])
+    assert cfg.model.encoder.num_layers == 12
+    assert cfg.train.lr == 0.002
+    assert cfg.data.max_duration == 50.0
+    assert cfg.model.encoder.attention == "sigmoid"
+    save_config(cfg, tmp_path / "out.yaml")
+    assert load_config(tmp_path / "out.yaml") == cfg
+
+
+@pytest.mark.parametrize(
+    "overrides, key",
+    [
+        (["model.encoder.num_layer=12"], "model.encoder.num_layer"),
+        (["model.encoder.num_layers=many"], "model.encoder.num_layers"),
+        (["model.encoder.attention=cosine"], "model.encoder.attention"),
+        (["trian.lr=1"], "trian"),
+        (["model.encoder.d_model=100", "model.encoder.num_heads=3"], "model.encoder.d_model"),
+    ],
+)
+def test_bad_override_names_the_key(overrides, key):
+    with pytest.raises(ConfigError, match=key):
+        load_config(overrides=overrides)
+
+
+def test_bad_key_in_file_names_file_and_key(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("train:\n  learning_rate: 0.1\n")
+    with pytest.raises(ConfigError, match=r"bad.yaml.*train.learning_rate"):
+        load_config(path)
+
+
+def test_missing_file_and_bad_syntax(tmp_path):
+    with pytest.raises(ConfigError, match="not found"):
+        load_config(tmp_path / "nope.yaml")
+    with pytest.raises(ConfigError, match="key=value"):
+        load_config(overrides=["model.encoder.num_layers"])
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("model: [unclosed\n")
+    with pytest.raises(ConfigError, match="broken.yaml"):
+        load_config(broken)
