@@ -49,7 +49,9 @@ class ModelConfig:
 @dataclass
 class DataConfig:
     manifest_dir: str = "data/manifests"
-    lang_dir: str = "data/lang_bpe_500"
+    token_type: str = "bpe"  # bpe | unigram | char (SentencePiece model types)
+    vocab_size: int = 500  # SentencePiece pieces, without the CTC blank
+    lang_dir: str = "data/lang_${data.token_type}_${data.vocab_size}"
     train_sets: list[str] = field(default_factory=lambda: ["train-clean-100"])
     dev_sets: list[str] = field(default_factory=lambda: ["dev-clean", "dev-other"])
     test_sets: list[str] = field(default_factory=lambda: ["test-clean", "test-other"])
@@ -143,6 +145,7 @@ _CHOICES = {
     "model.encoder.pos": ("alibi", "rope", "none"),
     "model.encoder.sigmoid_bias": ("log_n", "const", "learnable", "none"),
     "train.amp": ("auto", "bf16", "fp32"),
+    "data.token_type": ("bpe", "unigram", "char"),
 }
 
 

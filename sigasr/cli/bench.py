@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from sigasr.cli.not_built import not_built
+from sigasr.cli.not_built import register_not_built
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser(
+    register_not_built(
+        subparsers,
         "bench",
-        help="Benchmarks: attention kernels against softmax baselines.",
-        description="Benchmarks: attention kernels against softmax baselines.",
+        "Benchmarks: attention kernels against softmax baselines.",
+        "FlashSigmoid-kernels",
     )
-    p.set_defaults(func=not_built("sigasr bench", "FlashSigmoid-kernels"))

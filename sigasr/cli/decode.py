@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from sigasr.cli.not_built import not_built
+from sigasr.cli.not_built import register_not_built
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser(
+    register_not_built(
+        subparsers,
         "decode",
-        help="Greedy CTC decoding and WER scoring of test sets or TED-LIUM length buckets.",
-        description="Greedy CTC decoding and WER scoring of test sets or TED-LIUM length buckets.",
+        "Greedy CTC decoding and WER scoring of test sets or TED-LIUM length buckets.",
+        "train-and-decode",
     )
-    p.set_defaults(func=not_built("sigasr decode", "train-and-decode"))

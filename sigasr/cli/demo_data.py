@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from sigasr.cli.not_built import not_built
+from sigasr.cli.not_built import register_not_built
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser(
+    register_not_built(
+        subparsers,
         "demo-data",
-        help="Synthesize the embedded demo corpus in LibriSpeech and TED-LIUM v3 layouts.",
-        description="Synthesize the embedded demo corpus in LibriSpeech and TED-LIUM v3 layouts.",
+        "Synthesize the embedded demo corpus in LibriSpeech and TED-LIUM v3 layouts.",
+        "data",
     )
-    p.set_defaults(func=not_built("sigasr demo-data", "data"))

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from sigasr.cli.not_built import not_built
+from sigasr.cli.not_built import register_not_built
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser(
+    register_not_built(
+        subparsers,
         "export",
-        help="Export an experiment's (averaged) checkpoint as a save_pretrained model directory.",
-        description="Export an experiment's (averaged) checkpoint as a save_pretrained model directory.",
+        "Export an experiment's (averaged) checkpoint as a save_pretrained model directory.",
+        "train-and-decode",
     )
-    p.set_defaults(func=not_built("sigasr export", "train-and-decode"))

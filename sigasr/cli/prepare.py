@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from sigasr.cli.not_built import not_built
+from sigasr.cli.not_built import register_not_built
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser(
+    register_not_built(
+        subparsers,
         "prepare",
-        help="Prepare lhotse manifests, features and tokenizers (librispeech, tedlium, tokenizer).",
-        description="Prepare lhotse manifests, features and tokenizers (librispeech, tedlium, tokenizer).",
+        "Prepare lhotse manifests, features and tokenizers (librispeech, tedlium, tokenizer).",
+        "data",
     )
-    p.set_defaults(func=not_built("sigasr prepare", "data"))

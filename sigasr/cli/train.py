@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from sigasr.cli.not_built import not_built
+from sigasr.cli.not_built import register_not_built
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser(
+    register_not_built(
+        subparsers,
         "train",
-        help="Train a CTC model from a YAML config with key=value overrides.",
-        description="Train a CTC model from a YAML config with key=value overrides.",
+        "Train a CTC model from a YAML config with key=value overrides.",
+        "train-and-decode",
     )
-    p.set_defaults(func=not_built("sigasr train", "train-and-decode"))

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from sigasr.cli.not_built import not_built
+from sigasr.cli.not_built import register_not_built
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser(
+    register_not_built(
+        subparsers,
         "transcribe",
-        help="Transcribe audio files with an exported model.",
-        description="Transcribe audio files with an exported model.",
+        "Transcribe audio files with an exported model.",
+        "train-and-decode",
     )
-    p.set_defaults(func=not_built("sigasr transcribe", "train-and-decode"))
