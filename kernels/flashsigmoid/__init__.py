@@ -12,7 +12,8 @@ import math
 import torch
 from torch import Tensor
 
-from flashsigmoid.reference import sigmoid_attn_reference
+from flashsigmoid.dispatch import use_triton
+from flashsigmoid.reference import bias_to_bh, sigmoid_attn_reference
 from flashsigmoid.rope import apply_rope
 
 __all__ = [
@@ -74,13 +75,51 @@ def flash_sigmoid_attn(
     Returns:
         (B, N, H, D) in q's dtype.
     """
-    return sigmoid_attn_reference(
+    _check_inputs(q, k, v)
+    if not use_triton(q):
+        return sigmoid_attn_reference(
+            q, k, v, seq_lens=seq_lens, bias=bias, alibi_slopes=alibi_slopes, scale=scale,
+            causal=causal,
+        )  # fmt: skip
+    from flashsigmoid import op  # Triton compiles (or interprets) its kernels on first use
+
+    batch, n, heads, dim = q.shape
+    q, k, v = (t if t.stride(-1) == 1 else t.contiguous() for t in (q, k, v))
+    if seq_lens is None:
+        seq_lens = torch.full((batch,), n, dtype=torch.int32, device=q.device)
+    bias_bh = bias_to_bh(bias, batch, heads, q.device, torch.float32)
+    if bias_bh is None:
+        bias_bh = torch.zeros(batch, heads, dtype=torch.float32, device=q.device)
+    slopes = alibi_slopes if alibi_slopes is not None else torch.zeros(heads)
+    return op.attn_fwd(
         q,
         k,
         v,
-        seq_lens=seq_lens,
-        bias=bias,
-        alibi_slopes=alibi_slopes,
-        scale=scale,
-        causal=causal,
+        seq_lens.to(device=q.device, dtype=torch.int32).contiguous(),
+        bias_bh.contiguous(),
+        slopes.to(device=q.device, dtype=torch.float32).contiguous(),
+        dim**-0.5 if scale is None else float(scale),
+        causal,
+        bias is not None,
+        alibi_slopes is not None,
     )
+
+
+def _check_inputs(q: Tensor, k: Tensor, v: Tensor) -> None:
+    if not (q.shape == k.shape == v.shape) or q.dim() != 4:
+        raise ValueError(
+            f"q, k, v must share one (B, N, H, D) shape, got {tuple(q.shape)}, "
+            f"{tuple(k.shape)}, {tuple(v.shape)}"
+        )
+    if not (q.dtype == k.dtype == v.dtype) or q.dtype not in _DTYPES:
+        raise ValueError(
+            f"q, k, v must share one dtype of {_DTYPES}, got {q.dtype}, {k.dtype}, {v.dtype}"
+        )
+    if not (q.device == k.device == v.device):
+        raise ValueError(f"q, k, v must be on one device, got {q.device}, {k.device}, {v.device}")
+    dim = q.shape[-1]
+    if use_triton(q) and (dim % 8 or dim > 256):
+        raise ValueError(f"head dim D={dim}: the kernels take multiples of 8 up to 256")
+
+
+_DTYPES = (torch.float16, torch.bfloat16, torch.float32)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from flashsigmoid.dispatch import use_triton
+
 
 def rope_angles(n: int, dim: int, base: float, device) -> Tensor:
     """Angles t * theta_i for t < n, i < dim / 2: (N, D/2) float32."""
@@ -29,5 +31,16 @@ def rope_reference(x: Tensor, base: float = 10000.0) -> Tensor:
 
 
 def apply_rope(q: Tensor, k: Tensor, *, base: float = 10000.0) -> tuple[Tensor, Tensor]:
-    """Rotary embedding of q and k, each (B, N, H, D) with D even; returns (q', k')."""
-    return rope_reference(q, base), rope_reference(k, base)
+    """Rotary embedding of q and k, each (B, N, H, D) with D even; returns (q', k').
+
+    CUDA tensors (and CPU tensors under TRITON_INTERPRET=1) go through the fused Triton
+    kernel, with its backward; other CPU tensors through :func:`rope_reference`.
+    """
+    if q.shape[-1] % 2:
+        raise ValueError(f"RoPE needs an even head dim, got D={q.shape[-1]}")
+    if not use_triton(q):
+        return rope_reference(q, base), rope_reference(k, base)
+    from flashsigmoid.rope_kernel import rope
+
+    q, k = (t if t.stride(-1) == 1 else t.contiguous() for t in (q, k))
+    return rope(q, float(base), 1.0), rope(k, float(base), 1.0)

@@ -1,0 +1,237 @@
+"""FlashSigmoid backward kernels.
+
+With P = sigmoid(S), S = Q K^T scale + b - slope |i - j|, and dO given:
+
+    dV = P^T dO         dP = dO V^T         dS = dP * P * (1 - P)
+    dQ = dS K scale     dK = dS^T Q scale   db = sum_ij dS
+
+P is recomputed from Q and K tile by tile: sigmoid needs no logsumexp from the forward pass
+and no rowsum(dO * O) pre-pass. One kernel owns a key tile and accumulates dK, dV and db
+over query tiles; a second owns a query tile and accumulates dQ over key tiles. Neither
+needs atomics for Q, K or V gradients; db is summed with one atomic add per program.
+"""
+
+import torch
+import triton
+import triton.language as tl
+
+from flashsigmoid.tiles import load_rows, probs_tile, store_rows
+from flashsigmoid.tuning import backward_configs, kernel_options
+
+
+@triton.jit
+def _dkdv_step(
+    dk, dv, db, k, v, Q, dO, offs_n, lo, hi, stride_qn, stride_don,
+    seq_len, bias, slope, scale,
+    HEAD_DIM: tl.constexpr, D_PAD: tl.constexpr, BLOCK_M: tl.constexpr,
+    CAUSAL: tl.constexpr, HAS_ALIBI: tl.constexpr, MASKED: tl.constexpr,
+    FAST: tl.constexpr, PRECISION: tl.constexpr,
+):  # fmt: skip
+    """Accumulates dK, dV (BLOCK_N, D) and db over query tiles lo, lo + BLOCK_M, ... < hi."""
+    offs_d = tl.arange(0, D_PAD)
+    for start_m in range(lo, hi, BLOCK_M):
+        offs_m = start_m + tl.arange(0, BLOCK_M)
+        q = load_rows(Q, offs_m, stride_qn, offs_d, seq_len, HEAD_DIM, D_PAD)
+        do = load_rows(dO, offs_m, stride_don, offs_d, seq_len, HEAD_DIM, D_PAD)
+        # P^T: (BLOCK_N, BLOCK_M)
+        p_t = probs_tile(
+            k, q, offs_n, offs_m, seq_len, bias, slope, scale,
+            False, CAUSAL, HAS_ALIBI, MASKED, FAST, PRECISION,
+        )  # fmt: skip
+        dv += tl.dot(p_t.to(do.dtype), do, input_precision=PRECISION)
+        dp_t = tl.dot(v, tl.trans(do), input_precision=PRECISION)
+        ds_t = dp_t * p_t * (1.0 - p_t)
+        db += tl.sum(tl.sum(ds_t, axis=1), axis=0)
+        dk += tl.dot(ds_t.to(q.dtype), q, input_precision=PRECISION)
+    return dk, dv, db
+
+
+@triton.jit
+def _dkdv_kernel(
+    Q, K, V, dO, dK, dV, dBias, SeqLens, Bias, Slopes,
+    stride_qb, stride_qn, stride_qh,
+    stride_kb, stride_kn, stride_kh,
+    stride_vb, stride_vn, stride_vh,
+    stride_dob, stride_don, stride_doh,
+    stride_gb, stride_gn, stride_gh,  # dK and dV share one layout
+    N, H, scale, N_BUCKET,
+    HEAD_DIM: tl.constexpr, D_PAD: tl.constexpr,
+    BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr,
+    CAUSAL: tl.constexpr, HAS_BIAS: tl.constexpr, HAS_ALIBI: tl.constexpr,
+    FAST: tl.constexpr, PRECISION: tl.constexpr,
+):  # fmt: skip
+    pid_n = tl.program_id(0)
+    pid_bh = tl.program_id(1)
+    b = pid_bh // H
+    h = pid_bh % H
+    seq_len = tl.load(SeqLens + b)
+    bias = tl.load(Bias + pid_bh) if HAS_BIAS else 0.0
+    slope = tl.load(Slopes + h) if HAS_ALIBI else 0.0
+
+    start_n = pid_n * BLOCK_N
+    offs_n = start_n + tl.arange(0, BLOCK_N)
+    offs_d = tl.arange(0, D_PAD)
+    Q += b * stride_qb + h * stride_qh
+    dO += b * stride_dob + h * stride_doh
+    K += b * stride_kb + h * stride_kh
+    V += b * stride_vb + h * stride_vh
+    k = load_rows(K, offs_n, stride_kn, offs_d, seq_len, HEAD_DIM, D_PAD)
+    v = load_rows(V, offs_n, stride_vn, offs_d, seq_len, HEAD_DIM, D_PAD)
+
+    # Query tiles: [lo, mid) straddle the causal diagonal, [mid, full) are wholly valid and
+    # need no mask (only when this key tile is wholly valid), [full, L) hold the tail.
+    if CAUSAL:
+        lo = (start_n // BLOCK_M) * BLOCK_M
+        mid = tl.cdiv(start_n + BLOCK_N, BLOCK_M) * BLOCK_M
+    else:
+        lo = 0
+        mid = 0
+    full = mid
+    if start_n + BLOCK_N <= seq_len:
+        full = tl.maximum(mid, (seq_len // BLOCK_M) * BLOCK_M)
+    hi = seq_len
+    if start_n >= seq_len:  # a key tile of padding: zero gradients
+        lo = 0
+        mid = 0
+        full = 0
+        hi = 0
+
+    dk = tl.zeros([BLOCK_N, D_PAD], dtype=tl.float32)
+    dv = tl.zeros([BLOCK_N, D_PAD], dtype=tl.float32)
+    db = tl.zeros([1], dtype=tl.float32)
+    dk, dv, db = _dkdv_step(
+        dk, dv, db, k, v, Q, dO, offs_n, lo, mid, stride_qn, stride_don,
+        seq_len, bias, slope, scale,
+        HEAD_DIM, D_PAD, BLOCK_M, CAUSAL, HAS_ALIBI, True, FAST, PRECISION,
+    )  # fmt: skip
+    dk, dv, db = _dkdv_step(
+        dk, dv, db, k, v, Q, dO, offs_n, mid, full, stride_qn, stride_don,
+        seq_len, bias, slope, scale,
+        HEAD_DIM, D_PAD, BLOCK_M, CAUSAL, HAS_ALIBI, False, FAST, PRECISION,
+    )  # fmt: skip
+    dk, dv, db = _dkdv_step(
+        dk, dv, db, k, v, Q, dO, offs_n, tl.maximum(full, mid), hi, stride_qn, stride_don,
+        seq_len, bias, slope, scale,
+        HEAD_DIM, D_PAD, BLOCK_M, CAUSAL, HAS_ALIBI, True, FAST, PRECISION,
+    )  # fmt: skip
+    dK += b * stride_gb + h * stride_gh
+    dV += b * stride_gb + h * stride_gh
+    store_rows(dK, (dk * scale).to(dK.dtype.element_ty), offs_n, stride_gn, offs_d, N,
+               HEAD_DIM, D_PAD)  # fmt: skip
+    store_rows(dV, dv.to(dV.dtype.element_ty), offs_n, stride_gn, offs_d, N, HEAD_DIM, D_PAD)
+    if HAS_BIAS:
+        tl.atomic_add(dBias + pid_bh + tl.arange(0, 1), db)
+
+
+@triton.jit
+def _dq_step(
+    dq, q, do, K, V, offs_m, lo, hi, stride_kn, stride_vn,
+    seq_len, bias, slope, scale,
+    HEAD_DIM: tl.constexpr, D_PAD: tl.constexpr, BLOCK_N: tl.constexpr,
+    CAUSAL: tl.constexpr, HAS_ALIBI: tl.constexpr, MASKED: tl.constexpr,
+    FAST: tl.constexpr, PRECISION: tl.constexpr,
+):  # fmt: skip
+    """Accumulates dQ (BLOCK_M, D) over key tiles lo, lo + BLOCK_N, ... < hi."""
+    offs_d = tl.arange(0, D_PAD)
+    for start_n in range(lo, hi, BLOCK_N):
+        offs_n = start_n + tl.arange(0, BLOCK_N)
+        k = load_rows(K, offs_n, stride_kn, offs_d, seq_len, HEAD_DIM, D_PAD)
+        v = load_rows(V, offs_n, stride_vn, offs_d, seq_len, HEAD_DIM, D_PAD)
+        p = probs_tile(
+            q, k, offs_m, offs_n, seq_len, bias, slope, scale,
+            True, CAUSAL, HAS_ALIBI, MASKED, FAST, PRECISION,
+        )  # fmt: skip
+        dp = tl.dot(do, tl.trans(v), input_precision=PRECISION)
+        ds = dp * p * (1.0 - p)
+        dq += tl.dot(ds.to(k.dtype), k, input_precision=PRECISION)
+    return dq
+
+
+@triton.jit
+def _dq_kernel(
+    Q, K, V, dO, dQ, SeqLens, Bias, Slopes,
+    stride_qb, stride_qn, stride_qh,
+    stride_kb, stride_kn, stride_kh,
+    stride_vb, stride_vn, stride_vh,
+    stride_dob, stride_don, stride_doh,
+    stride_gb, stride_gn, stride_gh,
+    N, H, scale, N_BUCKET,
+    HEAD_DIM: tl.constexpr, D_PAD: tl.constexpr,
+    BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr,
+    CAUSAL: tl.constexpr, HAS_BIAS: tl.constexpr, HAS_ALIBI: tl.constexpr,
+    FAST: tl.constexpr, PRECISION: tl.constexpr,
+):  # fmt: skip
+    pid_m = tl.program_id(0)
+    pid_bh = tl.program_id(1)
+    b = pid_bh // H
+    h = pid_bh % H
+    seq_len = tl.load(SeqLens + b)
+    bias = tl.load(Bias + pid_bh) if HAS_BIAS else 0.0
+    slope = tl.load(Slopes + h) if HAS_ALIBI else 0.0
+
+    start_m = pid_m * BLOCK_M
+    offs_m = start_m + tl.arange(0, BLOCK_M)
+    offs_d = tl.arange(0, D_PAD)
+    Q += b * stride_qb + h * stride_qh
+    dO += b * stride_dob + h * stride_doh
+    K += b * stride_kb + h * stride_kh
+    V += b * stride_vb + h * stride_vh
+    q = load_rows(Q, offs_m, stride_qn, offs_d, seq_len, HEAD_DIM, D_PAD)
+    do = load_rows(dO, offs_m, stride_don, offs_d, seq_len, HEAD_DIM, D_PAD)
+
+    if CAUSAL:
+        hi = tl.minimum(seq_len, start_m + BLOCK_M)
+        full = (start_m // BLOCK_N) * BLOCK_N
+    else:
+        hi = seq_len
+        full = (seq_len // BLOCK_N) * BLOCK_N
+    if start_m >= seq_len:
+        hi = 0
+        full = 0
+
+    dq = tl.zeros([BLOCK_M, D_PAD], dtype=tl.float32)
+    dq = _dq_step(
+        dq, q, do, K, V, offs_m, 0, full, stride_kn, stride_vn, seq_len, bias, slope, scale,
+        HEAD_DIM, D_PAD, BLOCK_N, CAUSAL, HAS_ALIBI, False, FAST, PRECISION,
+    )  # fmt: skip
+    dq = _dq_step(
+        dq, q, do, K, V, offs_m, full, hi, stride_kn, stride_vn, seq_len, bias, slope, scale,
+        HEAD_DIM, D_PAD, BLOCK_N, CAUSAL, HAS_ALIBI, True, FAST, PRECISION,
+    )  # fmt: skip
+    dq = tl.where(offs_m[:, None] < seq_len, dq * scale, 0.0)
+    dQ += b * stride_gb + h * stride_gh
+    store_rows(dQ, dq.to(dQ.dtype.element_ty), offs_m, stride_gn, offs_d, N, HEAD_DIM, D_PAD)
+
+
+_dkdv_tuned = triton.autotune(
+    configs=backward_configs(), key=["N_BUCKET", "HEAD_DIM"], reset_to_zero=["dBias"]
+)(_dkdv_kernel)
+_dq_tuned = triton.autotune(configs=backward_configs(), key=["N_BUCKET", "HEAD_DIM"])(_dq_kernel)
+
+
+def backward(do, q, k, v, seq_lens, bias, slopes, scale, causal, has_bias, has_alibi):
+    """Returns dQ, dK, dV (B, N, H, D) and d bias (B, H) float32 for the forward's inputs."""
+    batch, n, heads, dim = q.shape
+    do = do if do.stride(-1) == 1 else do.contiguous()
+    dq, dk, dv = (torch.empty(q.shape, dtype=q.dtype, device=q.device) for _ in range(3))
+    dbias = torch.zeros(batch, heads, dtype=torch.float32, device=q.device)
+    opts = kernel_options(q, n, dim)
+    strides = (*q.stride()[:3], *k.stride()[:3], *v.stride()[:3], *do.stride()[:3])
+    grad_strides = dq.stride()[:3]
+    meta = dict(
+        HEAD_DIM=dim, D_PAD=opts.d_pad, CAUSAL=causal, HAS_BIAS=has_bias,
+        HAS_ALIBI=has_alibi, FAST=opts.fast, PRECISION=opts.precision,
+    )  # fmt: skip
+    dkdv_args = (q, k, v, do, dk, dv, dbias, seq_lens, bias, slopes, *strides, *grad_strides,
+                 n, heads, scale, opts.n_bucket)  # fmt: skip
+    dq_args = (q, k, v, do, dq, seq_lens, bias, slopes, *strides, *grad_strides,
+               n, heads, scale, opts.n_bucket)  # fmt: skip
+    if opts.fixed is None:
+        _dkdv_tuned[lambda m: (triton.cdiv(n, m["BLOCK_N"]), batch * heads)](*dkdv_args, **meta)
+        _dq_tuned[lambda m: (triton.cdiv(n, m["BLOCK_M"]), batch * heads)](*dq_args, **meta)
+    else:
+        block_m, block_n, warps, stages = opts.fixed
+        fixed = dict(BLOCK_M=block_m, BLOCK_N=block_n, num_warps=warps, num_stages=stages)
+        _dkdv_kernel[(triton.cdiv(n, block_n), batch * heads)](*dkdv_args, **meta, **fixed)
+        _dq_kernel[(triton.cdiv(n, block_m), batch * heads)](*dq_args, **meta, **fixed)
+    return dq, dk, dv, dbias

@@ -1,0 +1,142 @@
+"""FlashSigmoid forward kernel: O = sigmoid(Q K^T scale + b - slope |i - j|) V, tile by tile.
+
+One program computes a BLOCK_M x D tile of O for one (batch, head). It streams K and V tiles
+up to the sequence's valid length L only, so padded key tiles cost nothing, and query tiles
+past L just write zeros. Tiles wholly inside the valid (and causal) region skip the masks.
+"""
+
+import torch
+import triton
+import triton.language as tl
+
+from flashsigmoid.tiles import load_rows, probs_tile, store_rows
+from flashsigmoid.tuning import forward_configs, kernel_options
+
+
+@triton.jit
+def _accumulate(
+    acc,
+    q,
+    K,
+    V,
+    offs_m,
+    lo,
+    hi,
+    stride_kn,
+    stride_vn,
+    seq_len,
+    bias,
+    slope,
+    scale,
+    HEAD_DIM: tl.constexpr,
+    D_PAD: tl.constexpr,
+    BLOCK_N: tl.constexpr,
+    CAUSAL: tl.constexpr,
+    HAS_ALIBI: tl.constexpr,
+    MASKED: tl.constexpr,
+    FAST: tl.constexpr,
+    PRECISION: tl.constexpr,
+):
+    """acc += P[offs_m, lo:hi] V[lo:hi] for key tiles starting at lo, lo + BLOCK_N, ..."""
+    offs_d = tl.arange(0, D_PAD)
+    for start_n in range(lo, hi, BLOCK_N):
+        offs_n = start_n + tl.arange(0, BLOCK_N)
+        k = load_rows(K, offs_n, stride_kn, offs_d, seq_len, HEAD_DIM, D_PAD)
+        p = probs_tile(
+            q, k, offs_m, offs_n, seq_len, bias, slope, scale,
+            True, CAUSAL, HAS_ALIBI, MASKED, FAST, PRECISION,
+        )  # fmt: skip
+        v = load_rows(V, offs_n, stride_vn, offs_d, seq_len, HEAD_DIM, D_PAD)
+        acc += tl.dot(p.to(v.dtype), v, input_precision=PRECISION)
+    return acc
+
+
+@triton.jit
+def _forward_kernel(
+    Q, K, V, Out, SeqLens, Bias, Slopes,
+    stride_qb, stride_qn, stride_qh,
+    stride_kb, stride_kn, stride_kh,
+    stride_vb, stride_vn, stride_vh,
+    stride_ob, stride_on, stride_oh,
+    N, H, scale,
+    N_BUCKET,  # bucketed N: the autotuning key, so new lengths do not re-tune
+    HEAD_DIM: tl.constexpr,
+    D_PAD: tl.constexpr,
+    BLOCK_M: tl.constexpr,
+    BLOCK_N: tl.constexpr,
+    CAUSAL: tl.constexpr,
+    HAS_BIAS: tl.constexpr,
+    HAS_ALIBI: tl.constexpr,
+    FAST: tl.constexpr,
+    PRECISION: tl.constexpr,
+):  # fmt: skip
+    pid_m = tl.program_id(0)
+    pid_bh = tl.program_id(1)
+    b = pid_bh // H
+    h = pid_bh % H
+    seq_len = tl.load(SeqLens + b)
+    bias = tl.load(Bias + pid_bh) if HAS_BIAS else 0.0
+    slope = tl.load(Slopes + h) if HAS_ALIBI else 0.0
+
+    start_m = pid_m * BLOCK_M
+    offs_m = start_m + tl.arange(0, BLOCK_M)
+    offs_d = tl.arange(0, D_PAD)
+    Q += b * stride_qb + h * stride_qh
+    K += b * stride_kb + h * stride_kh
+    V += b * stride_vb + h * stride_vh
+    q = load_rows(Q, offs_m, stride_qn, offs_d, seq_len, HEAD_DIM, D_PAD)
+
+    # Key range [0, hi): up to L, or to the diagonal when causal; [0, full) needs no mask.
+    if CAUSAL:
+        hi = tl.minimum(seq_len, start_m + BLOCK_M)
+        full = (start_m // BLOCK_N) * BLOCK_N
+    else:
+        hi = seq_len
+        full = (seq_len // BLOCK_N) * BLOCK_N
+    if start_m >= seq_len:  # a query tile of padding: no keys, zero output
+        hi = 0
+        full = 0
+
+    acc = tl.zeros([BLOCK_M, D_PAD], dtype=tl.float32)
+    acc = _accumulate(
+        acc, q, K, V, offs_m, 0, full, stride_kn, stride_vn, seq_len, bias, slope, scale,
+        HEAD_DIM, D_PAD, BLOCK_N, CAUSAL, HAS_ALIBI, False, FAST, PRECISION,
+    )  # fmt: skip
+    acc = _accumulate(
+        acc, q, K, V, offs_m, full, hi, stride_kn, stride_vn, seq_len, bias, slope, scale,
+        HEAD_DIM, D_PAD, BLOCK_N, CAUSAL, HAS_ALIBI, True, FAST, PRECISION,
+    )  # fmt: skip
+    acc = tl.where(offs_m[:, None] < seq_len, acc, 0.0)  # padded query rows are exactly 0
+    Out += b * stride_ob + h * stride_oh
+    store_rows(Out, acc.to(Out.dtype.element_ty), offs_m, stride_on, offs_d, N, HEAD_DIM, D_PAD)
+
+
+_forward_tuned = triton.autotune(configs=forward_configs(), key=["N_BUCKET", "HEAD_DIM"])(
+    _forward_kernel
+)
+
+
+def forward(q, k, v, seq_lens, bias, slopes, scale, causal, has_bias, has_alibi):
+    """Launches the forward kernel. q, k, v: (B, N, H, D) with unit stride in D; returns O."""
+    batch, n, heads, dim = q.shape
+    out = torch.empty(q.shape, dtype=q.dtype, device=q.device)
+    opts = kernel_options(q, n, dim)
+    args = (
+        q, k, v, out, seq_lens, bias, slopes,
+        *q.stride()[:3], *k.stride()[:3], *v.stride()[:3], *out.stride()[:3],
+        n, heads, scale, opts.n_bucket,
+    )  # fmt: skip
+    meta = dict(
+        HEAD_DIM=dim, D_PAD=opts.d_pad, CAUSAL=causal, HAS_BIAS=has_bias,
+        HAS_ALIBI=has_alibi, FAST=opts.fast, PRECISION=opts.precision,
+    )  # fmt: skip
+    if opts.fixed is None:
+        grid = lambda m: (triton.cdiv(n, m["BLOCK_M"]), batch * heads)  # noqa: E731
+        _forward_tuned[grid](*args, **meta)
+    else:
+        block_m, block_n, warps, stages = opts.fixed
+        grid = (triton.cdiv(n, block_m), batch * heads)
+        _forward_kernel[grid](
+            *args, **meta, BLOCK_M=block_m, BLOCK_N=block_n, num_warps=warps, num_stages=stages
+        )
+    return out

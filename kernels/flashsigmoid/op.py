@@ -1,0 +1,74 @@
+"""The torch custom ops behind :func:`flashsigmoid.flash_sigmoid_attn` and their autograd.
+
+Registered through ``torch.library`` so that ``torch.compile(fullgraph=True)`` traces through
+them and CUDA graphs can capture them: no host synchronisation, shapes known from inputs.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from flashsigmoid import backward as _backward
+from flashsigmoid import forward as _forward
+
+
+@torch.library.custom_op("flashsigmoid::attn_fwd", mutates_args=())
+def attn_fwd(
+    q: Tensor,
+    k: Tensor,
+    v: Tensor,
+    seq_lens: Tensor,
+    bias: Tensor,
+    slopes: Tensor,
+    scale: float,
+    causal: bool,
+    has_bias: bool,
+    has_alibi: bool,
+) -> Tensor:
+    return _forward.forward(q, k, v, seq_lens, bias, slopes, scale, causal, has_bias, has_alibi)
+
+
+@attn_fwd.register_fake
+def _(q, k, v, seq_lens, bias, slopes, scale, causal, has_bias, has_alibi):
+    return torch.empty(q.shape, dtype=q.dtype, device=q.device)
+
+
+@torch.library.custom_op("flashsigmoid::attn_bwd", mutates_args=())
+def attn_bwd(
+    do: Tensor,
+    q: Tensor,
+    k: Tensor,
+    v: Tensor,
+    seq_lens: Tensor,
+    bias: Tensor,
+    slopes: Tensor,
+    scale: float,
+    causal: bool,
+    has_bias: bool,
+    has_alibi: bool,
+) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    return _backward.backward(
+        do, q, k, v, seq_lens, bias, slopes, scale, causal, has_bias, has_alibi
+    )
+
+
+@attn_bwd.register_fake
+def _(do, q, k, v, seq_lens, bias, slopes, scale, causal, has_bias, has_alibi):
+    grads = [torch.empty(q.shape, dtype=q.dtype, device=q.device) for _ in range(3)]
+    return (*grads, torch.empty(bias.shape, dtype=torch.float32, device=q.device))
+
+
+def _setup_context(ctx, inputs, output):
+    q, k, v, seq_lens, bias, slopes, scale, causal, has_bias, has_alibi = inputs
+    ctx.save_for_backward(q, k, v, seq_lens, bias, slopes)
+    ctx.options = (scale, causal, has_bias, has_alibi)
+
+
+def _backward_rule(ctx, do):
+    q, k, v, seq_lens, bias, slopes = ctx.saved_tensors
+    dq, dk, dv, dbias = attn_bwd(do, q, k, v, seq_lens, bias, slopes, *ctx.options)
+    return dq, dk, dv, None, dbias, None, None, None, None, None
+
+
+attn_fwd.register_autograd(_backward_rule, setup_context=_setup_context)

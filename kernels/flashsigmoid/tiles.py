@@ -1,0 +1,82 @@
+"""Tile-level pieces shared by the forward and backward kernels.
+
+For one (batch, head) the attention probabilities of a tile are
+
+    P[i, j] = sigmoid(q_i . k_j * scale + bias - slope * |i - j|)   if j < L, i < L (and j <= i)
+            = 0                                                        otherwise
+
+where L is the sequence's valid length. Unlike softmax, no row statistics are needed, so any
+tile of P can be recomputed from its Q and K tiles alone.
+"""
+
+import triton
+import triton.language as tl
+
+
+@triton.jit
+def sigmoid(x, FAST: tl.constexpr):
+    """sigmoid(x) = 0.5 * tanh(0.5 x) + 0.5: one MUFU op (tanh.approx.f32) when FAST."""
+    if FAST:
+        t = tl.inline_asm_elementwise(
+            "tanh.approx.f32 $0, $1;", "=r,r", [0.5 * x], dtype=tl.float32, is_pure=True, pack=1
+        )
+        return 0.5 * t + 0.5
+    else:
+        return 1.0 / (1.0 + tl.exp(-x))
+
+
+@triton.jit
+def probs_tile(
+    a,
+    b,
+    offs_a,
+    offs_b,
+    seq_len,
+    bias,
+    slope,
+    scale,
+    A_IS_QUERY: tl.constexpr,
+    CAUSAL: tl.constexpr,
+    HAS_ALIBI: tl.constexpr,
+    MASKED: tl.constexpr,
+    FAST: tl.constexpr,
+    PRECISION: tl.constexpr,
+):
+    """sigmoid(a b^T scale + bias - slope |offs_a - offs_b|) with masked pairs set to 0.
+
+    a: (BA, D) rows at positions offs_a; b: (BB, D) rows at offs_b; returns (BA, BB) fp32.
+    A_IS_QUERY says which side holds the queries (for the causal mask). MASKED=False skips
+    the length and causal masks for tiles known to lie wholly inside the valid region.
+    """
+    s = tl.dot(a, tl.trans(b), input_precision=PRECISION) * scale + bias
+    if HAS_ALIBI:
+        dist = tl.abs(offs_a[:, None] - offs_b[None, :]).to(tl.float32)
+        s -= slope * dist
+    p = sigmoid(s, FAST)
+    if MASKED:
+        keep = (offs_a[:, None] < seq_len) & (offs_b[None, :] < seq_len)
+        if CAUSAL:
+            if A_IS_QUERY:
+                keep = keep & (offs_b[None, :] <= offs_a[:, None])
+            else:
+                keep = keep & (offs_a[:, None] <= offs_b[None, :])
+        p = tl.where(keep, p, 0.0)
+    return p
+
+
+@triton.jit
+def load_rows(ptr, offs, stride_n, offs_d, seq_len, HEAD_DIM: tl.constexpr, D_PAD: tl.constexpr):
+    """Rows offs of a (N, D) slice with row stride stride_n; rows >= seq_len read as 0."""
+    mask = offs[:, None] < seq_len
+    if HEAD_DIM != D_PAD:
+        mask = mask & (offs_d[None, :] < HEAD_DIM)
+    return tl.load(ptr + offs[:, None] * stride_n + offs_d[None, :], mask=mask, other=0.0)
+
+
+@triton.jit
+def store_rows(ptr, x, offs, stride_n, offs_d, n, HEAD_DIM: tl.constexpr, D_PAD: tl.constexpr):
+    """Stores (BLOCK, D_PAD) x into rows offs < n of a (N, D) slice."""
+    mask = offs[:, None] < n
+    if HEAD_DIM != D_PAD:
+        mask = mask & (offs_d[None, :] < HEAD_DIM)
+    tl.store(ptr + offs[:, None] * stride_n + offs_d[None, :], x, mask=mask)

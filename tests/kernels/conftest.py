@@ -1,0 +1,18 @@
+import pytest
+
+
+@pytest.fixture
+def interpret(monkeypatch):
+    """Runs flashsigmoid's Triton kernels on CPU tensors in Triton's interpreter.
+
+    Triton fixes compiled-versus-interpreted when it is first imported, so the first kernel
+    test must come before anything imports triton in this process.
+    """
+    monkeypatch.setenv("TRITON_INTERPRET", "1")
+    import triton.language as tl
+
+    if (
+        type(tl.zeros).__name__ != "InterpretedFunction"
+        and "triton.runtime.interpreter" not in sys.modules
+    ):
+        pytest.fail("triton was imported before TRITON_INTERPRET=1 was set in this process")
