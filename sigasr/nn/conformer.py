@@ -6,11 +6,9 @@ from torch import Tensor, nn
 
 from sigasr.nn.attention import MultiHeadSelfAttention
 from sigasr.nn.convolution import ConvModule
+from sigasr.nn.encoder import SubsampledEncoder
 from sigasr.nn.feed_forward import FeedForward
-from sigasr.nn.frontend import build_frontend
 from sigasr.nn.layer_scale import LayerScale
-from sigasr.nn.masking import zero_padding
-from sigasr.nn.validity import check_front_end_lengths
 
 
 class ConformerLayer(nn.Module):
@@ -47,10 +45,10 @@ class ConformerLayer(nn.Module):
         x = x + self.dropout(s_attn(self.attn(self.attn_norm(x), lengths)))
         x = x + s_conv(self.conv(x, lengths))
         x = x + 0.5 * self.dropout(s_ffn2(self.ffn2(self.ffn2_norm(x))))
-        return zero_padding(self.final_norm(x), lengths)
+        return self.final_norm(x)
 
 
-class ConformerEncoder(nn.Module):
+class ConformerEncoder(SubsampledEncoder):
     """Front-end (4x subsampling) followed by ``num_layers`` Conformer layers.
 
     Args:
@@ -85,11 +83,7 @@ class ConformerEncoder(nn.Module):
         layer_scale: float = 0.0,
         frontend: str = "conv2d",
     ):
-        super().__init__()
-        self.frontend_name = frontend
-        self.frontend = build_frontend(frontend, input_dim, d_model)
-        self.input_dropout = nn.Dropout(dropout)
-        self.layers = nn.ModuleList(
+        layers = [
             ConformerLayer(
                 d_model,
                 num_heads,
@@ -104,12 +98,6 @@ class ConformerEncoder(nn.Module):
                 qk_norm=qk_norm,
             )
             for _ in range(num_layers)
-        )
-
-    def forward(self, features: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor]:
-        check_front_end_lengths(lengths, self.frontend_name)
-        x, lengths = self.frontend(features, lengths)
-        x = self.input_dropout(x)
-        for layer in self.layers:
-            x = layer(x, lengths)
-        return x, lengths
+        ]
+        # Each Conformer layer ends in its own LayerNorm, so the stack needs no final one.
+        super().__init__(frontend, input_dim, d_model, dropout, layers, nn.Identity())

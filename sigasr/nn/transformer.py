@@ -5,11 +5,10 @@ from __future__ import annotations
 from torch import Tensor, nn
 
 from sigasr.nn.attention import MultiHeadSelfAttention
+from sigasr.nn.encoder import SubsampledEncoder
 from sigasr.nn.feed_forward import FeedForward
-from sigasr.nn.frontend import build_frontend
 from sigasr.nn.layer_scale import LayerScale
 from sigasr.nn.masking import zero_padding
-from sigasr.nn.validity import check_front_end_lengths
 
 
 class TransformerLayer(nn.Module):
@@ -49,7 +48,7 @@ class TransformerLayer(nn.Module):
         return zero_padding(x, lengths)
 
 
-class TransformerEncoder(nn.Module):
+class TransformerEncoder(SubsampledEncoder):
     """Front-end (4x subsampling) followed by ``num_layers`` Transformer layers.
 
     Arguments are those of :class:`sigasr.nn.ConformerEncoder` less ``conv_kernel``, plus
@@ -77,11 +76,7 @@ class TransformerEncoder(nn.Module):
         post_norm: bool = False,
         frontend: str = "conv1d",
     ):
-        super().__init__()
-        self.frontend_name = frontend
-        self.frontend = build_frontend(frontend, input_dim, d_model)
-        self.input_dropout = nn.Dropout(dropout)
-        self.layers = nn.ModuleList(
+        layers = [
             TransformerLayer(
                 d_model,
                 num_heads,
@@ -96,13 +91,6 @@ class TransformerEncoder(nn.Module):
                 qk_norm=qk_norm,
             )
             for _ in range(num_layers)
-        )
-        self.final_norm = nn.Identity() if post_norm else nn.LayerNorm(d_model)
-
-    def forward(self, features: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor]:
-        check_front_end_lengths(lengths, self.frontend_name)
-        x, lengths = self.frontend(features, lengths)
-        x = self.input_dropout(x)
-        for layer in self.layers:
-            x = layer(x, lengths)
-        return zero_padding(self.final_norm(x), lengths), lengths
+        ]
+        final_norm = nn.Identity() if post_norm else nn.LayerNorm(d_model)
+        super().__init__(frontend, input_dim, d_model, dropout, layers, final_norm)

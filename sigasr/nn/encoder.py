@@ -1,0 +1,45 @@
+"""What every encoder shares: a subsampling front-end, a stack of layers, a final norm."""
+
+from __future__ import annotations
+
+from torch import Tensor, nn
+
+from sigasr.nn.frontend import build_frontend, subsampled_length
+from sigasr.nn.masking import zero_padding
+
+
+class SubsampledEncoder(nn.Module):
+    """features -> front-end (4x in time) -> dropout -> layers -> final norm.
+
+    Each layer is called as ``layer(x, lengths)``. Subclasses build the layers.
+    Shapes: features (B, T, F), lengths (B,) -> (B, T', d_model), (B,).
+    """
+
+    def __init__(
+        self,
+        frontend: str,
+        input_dim: int,
+        d_model: int,
+        dropout: float,
+        layers: list[nn.Module],
+        final_norm: nn.Module,
+    ):
+        super().__init__()
+        self.frontend_name = frontend
+        self.frontend = build_frontend(frontend, input_dim, d_model)
+        self.input_dropout = nn.Dropout(dropout)
+        self.layers = nn.ModuleList(layers)
+        self.final_norm = final_norm
+
+    def forward(self, features: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor]:
+        shortest = int(lengths.min())
+        if subsampled_length(shortest, self.frontend_name) < 1:
+            raise ValueError(
+                f"a sequence of {shortest} frames is too short: the {self.frontend_name} "
+                "front-end needs at least 7 input frames (70 ms at 100 frames/s)"
+            )
+        x, lengths = self.frontend(features, lengths)
+        x = self.input_dropout(x)
+        for layer in self.layers:
+            x = layer(x, lengths)
+        return zero_padding(self.final_norm(x), lengths), lengths
