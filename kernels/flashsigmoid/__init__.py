@@ -90,8 +90,8 @@ def flash_sigmoid_attn(
     bias_bh = bias_to_bh(bias, batch, heads, q.device, torch.float32)
     if bias_bh is None:
         bias_bh = torch.zeros(batch, heads, dtype=torch.float32, device=q.device)
-    slopes = alibi_slopes if alibi_slopes is not None else torch.zeros(heads)
-    return op.attn_fwd(
+    slopes = alibi_slopes if alibi_slopes is not None else torch.zeros(heads, device=q.device)
+    return op.attention(
         q,
         k,
         v,

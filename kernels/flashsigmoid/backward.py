@@ -16,7 +16,7 @@ import triton
 import triton.language as tl
 
 from flashsigmoid.tiles import load_rows, probs_tile, store_rows
-from flashsigmoid.tuning import backward_configs, kernel_options
+from flashsigmoid.tuning import AUTOTUNE_KEY, backward_configs, kernel_options, launch
 
 
 @triton.jit
@@ -204,9 +204,9 @@ def _dq_kernel(
 
 
 _dkdv_tuned = triton.autotune(
-    configs=backward_configs(), key=["N_BUCKET", "HEAD_DIM"], reset_to_zero=["dBias"]
+    configs=backward_configs(), key=AUTOTUNE_KEY, reset_to_zero=["dBias"]
 )(_dkdv_kernel)
-_dq_tuned = triton.autotune(configs=backward_configs(), key=["N_BUCKET", "HEAD_DIM"])(_dq_kernel)
+_dq_tuned = triton.autotune(configs=backward_configs(), key=AUTOTUNE_KEY)(_dq_kernel)
 
 
 def backward(do, q, k, v, seq_lens, bias, slopes, scale, causal, has_bias, has_alibi):
@@ -226,12 +226,8 @@ def backward(do, q, k, v, seq_lens, bias, slopes, scale, causal, has_bias, has_a
                  n, heads, scale, opts.n_bucket)  # fmt: skip
     dq_args = (q, k, v, do, dq, seq_lens, bias, slopes, *strides, *grad_strides,
                n, heads, scale, opts.n_bucket)  # fmt: skip
-    if opts.fixed is None:
-        _dkdv_tuned[lambda m: (triton.cdiv(n, m["BLOCK_N"]), batch * heads)](*dkdv_args, **meta)
-        _dq_tuned[lambda m: (triton.cdiv(n, m["BLOCK_M"]), batch * heads)](*dq_args, **meta)
-    else:
-        block_m, block_n, warps, stages = opts.fixed
-        fixed = dict(BLOCK_M=block_m, BLOCK_N=block_n, num_warps=warps, num_stages=stages)
-        _dkdv_kernel[(triton.cdiv(n, block_n), batch * heads)](*dkdv_args, **meta, **fixed)
-        _dq_kernel[(triton.cdiv(n, block_m), batch * heads)](*dq_args, **meta, **fixed)
+    dkdv_grid = lambda m: (triton.cdiv(n, m["BLOCK_N"]), batch * heads)  # noqa: E731
+    dq_grid = lambda m: (triton.cdiv(n, m["BLOCK_M"]), batch * heads)  # noqa: E731
+    launch(_dkdv_kernel, _dkdv_tuned, dkdv_grid, dkdv_args, meta, opts, q.dtype)
+    launch(_dq_kernel, _dq_tuned, dq_grid, dq_args, meta, opts, q.dtype)
     return dq, dk, dv, dbias

@@ -10,7 +10,7 @@ import triton
 import triton.language as tl
 
 from flashsigmoid.tiles import load_rows, probs_tile, store_rows
-from flashsigmoid.tuning import forward_configs, kernel_options
+from flashsigmoid.tuning import AUTOTUNE_KEY, forward_configs, kernel_options, launch
 
 
 @triton.jit
@@ -111,9 +111,7 @@ def _forward_kernel(
     store_rows(Out, acc.to(Out.dtype.element_ty), offs_m, stride_on, offs_d, N, HEAD_DIM, D_PAD)
 
 
-_forward_tuned = triton.autotune(configs=forward_configs(), key=["N_BUCKET", "HEAD_DIM"])(
-    _forward_kernel
-)
+_forward_tuned = triton.autotune(configs=forward_configs(), key=AUTOTUNE_KEY)(_forward_kernel)
 
 
 def forward(q, k, v, seq_lens, bias, slopes, scale, causal, has_bias, has_alibi):
@@ -130,13 +128,6 @@ def forward(q, k, v, seq_lens, bias, slopes, scale, causal, has_bias, has_alibi)
         HEAD_DIM=dim, D_PAD=opts.d_pad, CAUSAL=causal, HAS_BIAS=has_bias,
         HAS_ALIBI=has_alibi, FAST=opts.fast, PRECISION=opts.precision,
     )  # fmt: skip
-    if opts.fixed is None:
-        grid = lambda m: (triton.cdiv(n, m["BLOCK_M"]), batch * heads)  # noqa: E731
-        _forward_tuned[grid](*args, **meta)
-    else:
-        block_m, block_n, warps, stages = opts.fixed
-        grid = (triton.cdiv(n, block_m), batch * heads)
-        _forward_kernel[grid](
-            *args, **meta, BLOCK_M=block_m, BLOCK_N=block_n, num_warps=warps, num_stages=stages
-        )
+    grid = lambda m: (triton.cdiv(n, m["BLOCK_M"]), batch * heads)  # noqa: E731
+    launch(_forward_kernel, _forward_tuned, grid, args, meta, opts, q.dtype)
     return out

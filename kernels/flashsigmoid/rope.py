@@ -40,7 +40,7 @@ def apply_rope(q: Tensor, k: Tensor, *, base: float = 10000.0) -> tuple[Tensor, 
         raise ValueError(f"RoPE needs an even head dim, got D={q.shape[-1]}")
     if not use_triton(q):
         return rope_reference(q, base), rope_reference(k, base)
-    from flashsigmoid.rope_kernel import rope
+    from flashsigmoid.rope_kernel import rotate
 
     q, k = (t if t.stride(-1) == 1 else t.contiguous() for t in (q, k))
-    return rope(q, float(base), 1.0), rope(k, float(base), 1.0)
+    return rotate(q, float(base)), rotate(k, float(base))

@@ -39,8 +39,7 @@ def _rope_kernel(
     tl.store(o_ptr + HALF, (x2 * cos + x1 * sin).to(Out.dtype.element_ty), mask=mask)
 
 
-@torch.library.custom_op("flashsigmoid::rope", mutates_args=())
-def rope(x: Tensor, base: float, sign: float) -> Tensor:
+def _launch(x: Tensor, base: float, sign: float) -> Tensor:
     """Rotates x (B, N, H, D), unit stride in D, by sign * t * theta_i at position t."""
     batch, n, heads, dim = x.shape
     out = torch.empty(x.shape, dtype=x.dtype, device=x.device)
@@ -50,6 +49,11 @@ def rope(x: Tensor, base: float, sign: float) -> Tensor:
         H_PAD=triton.next_power_of_2(heads),
     )  # fmt: skip
     return out
+
+
+@torch.library.custom_op("flashsigmoid::rope", mutates_args=())
+def rope(x: Tensor, base: float, sign: float) -> Tensor:
+    return _launch(x, base, sign)
 
 
 @rope.register_fake
@@ -66,3 +70,22 @@ def _backward_rule(ctx, grad):
 
 
 rope.register_autograd(_backward_rule, setup_context=_setup_context)
+
+
+class _EagerRope(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, base, sign):
+        ctx.base, ctx.sign = base, sign
+        return _launch(x, base, sign)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _launch(grad.contiguous(), ctx.base, -ctx.sign), None, None
+
+
+def rotate(x: Tensor, base: float) -> Tensor:
+    """RoPE of x with its autograd: the custom op when compiling, else the eager Function
+    (which skips the op's Python dispatch cost, as in :mod:`flashsigmoid.op`)."""
+    if torch.compiler.is_compiling():
+        return rope(x, base, 1.0)
+    return _EagerRope.apply(x, base, 1.0)

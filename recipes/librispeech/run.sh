@@ -77,12 +77,17 @@ fi
 run_stage 1 manifests sigasr prepare librispeech --corpus-dir "$corpus_dir" \
     --parts "${parts[@]}" --manifest-dir data/manifests --stop-after manifests
 run_stage 2 features sigasr prepare librispeech --corpus-dir "$corpus_dir" \
-    --parts "${parts[@]}" --manifest-dir data/manifests --feature-dir data/fbank
+    --parts "${parts[@]}" --manifest-dir data/manifests --feature-dir "$work_dir/data/fbank"
 run_stage 3 tokenizer sigasr prepare tokenizer --config "$conf_file" --manifest-dir data/manifests
 run_stage 4 train sigasr train --config "$conf_file" --exp-dir "$exp_dir"
 run_stage 5 decode sigasr decode --exp-dir "$exp_dir" --test-sets dev-clean dev-other test-clean test-other
 if [ -n "$tedlium_dir" ]; then
     run_stage 6 tedlium bash "$recipe_dir/../tedlium/run.sh" --exp-dir "$exp_dir" \
         --tedlium-dir "$tedlium_dir"
+elif [ "$stage" -le 6 ] && [ "$stop_stage" -ge 6 ]; then
+    echo "== stage 6 (tedlium): skipped, no --tedlium-dir given"
 fi
-echo "== all stages from $stage to $stop_stage done; results under $exp_dir/decode"
+echo "== all stages from $stage to $stop_stage done in ${SECONDS} s; results under $exp_dir/decode"
+if compgen -G "$exp_dir/decode/wer-summary-*.txt" >/dev/null; then
+    cat "$exp_dir"/decode/wer-summary-*.txt
+fi

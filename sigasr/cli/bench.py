@@ -1,14 +1,28 @@
-"""`sigasr bench`: Benchmarks: attention kernels against softmax baselines."""
+"""`sigasr bench attention|training`: FlashSigmoid against softmax on this GPU."""
 
 from __future__ import annotations
 
-from sigasr.cli.not_built import register_not_built
+import argparse
 
 
 def register(subparsers) -> None:
-    register_not_built(
-        subparsers,
+    p = subparsers.add_parser(
         "bench",
-        "Benchmarks: attention kernels against softmax baselines.",
-        "FlashSigmoid-kernels",
+        help="Benchmarks: attention kernels against softmax baselines (needs a GPU).",
+        description="Benchmarks. `sigasr bench WHAT --help` lists the options of each.",
     )
+    p.add_argument(
+        "what",
+        choices=["attention", "training"],
+        help="attention: the kernels alone; training: a recipe model's training step",
+    )
+    p.add_argument("options", nargs=argparse.REMAINDER, help="options of that benchmark")
+    p.set_defaults(func=_run)
+
+
+def _run(args) -> int:
+    if args.what == "attention":
+        from flashsigmoid.benchmark import main
+    else:
+        from sigasr.benchmarks.training import main
+    return main(args.options)

@@ -1,14 +1,136 @@
-"""`sigasr decode`: Greedy CTC decoding and WER scoring of test sets or TED-LIUM length buckets."""
+"""`sigasr decode`: greedy CTC decoding and WER scoring of test sets or TED-LIUM buckets.
+
+Defaults (sets, averaging, data paths) come from ``<exp-dir>/config.yaml``, which
+``sigasr train`` wrote. Results go to ``<exp-dir>/decode/``.
+"""
 
 from __future__ import annotations
 
-from sigasr.cli.not_built import register_not_built
+import sys
+from pathlib import Path
+
+BUCKET_ALL = "all"
 
 
 def register(subparsers) -> None:
-    register_not_built(
-        subparsers,
+    p = subparsers.add_parser(
         "decode",
-        "Greedy CTC decoding and WER scoring of test sets or TED-LIUM length buckets.",
-        "train-and-decode",
+        help="Greedy CTC decoding and WER of test sets or TED-LIUM length buckets.",
+        description=__doc__.splitlines()[0].split(": ", 1)[1],
     )
+    p.add_argument("--exp-dir", required=True, help="an experiment directory from sigasr train")
+    p.add_argument("--avg", type=int, help="average the last K checkpoints (default: config)")
+    sets = p.add_mutually_exclusive_group()
+    sets.add_argument("--test-sets", nargs="+", metavar="SET", help="manifest set names")
+    sets.add_argument(
+        "--bucket",
+        metavar="{0-10s,10-20s,20-30s,30s+,all}",
+        help="a TED-LIUM length bucket, or 'all' for the four-bucket table and plot",
+    )
+    p.add_argument("--max-duration", type=float, help="seconds of audio per batch")
+    p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from sigasr.config import ConfigError
+    from sigasr.model import ModelLoadError
+    from sigasr.train.checkpoint import CheckpointError
+
+    try:
+        return decode(args)
+    except UnknownBucketError as e:
+        print(f"sigasr decode: error: {e}", file=sys.stderr)
+        return 2
+    except (ConfigError, CheckpointError, ModelLoadError, FileNotFoundError) as e:
+        print(f"sigasr decode: error: {e}", file=sys.stderr)
+        return 1
+
+
+class UnknownBucketError(ValueError):
+    """``--bucket`` named no TED-LIUM bucket."""
+
+
+def bucket_sets(bucket: str) -> list[tuple[str, str]]:
+    """(label, manifest set name) pairs for ``--bucket``."""
+    from sigasr.data.buckets import BUCKETS, bucket_set_name
+
+    if bucket == BUCKET_ALL:
+        chosen = list(BUCKETS)
+    elif bucket in BUCKETS:
+        chosen = [bucket]
+    else:
+        raise UnknownBucketError(
+            f"unknown bucket '{bucket}', expected one of {', '.join([*BUCKETS, BUCKET_ALL])}"
+        )
+    return [(name, bucket_set_name(name)) for name in chosen]
+
+
+def decode(args) -> int:
+    import torch
+
+    from sigasr.config import load_config
+    from sigasr.decode.buckets_plot import plot_wer_by_bucket
+    from sigasr.decode.recognize import recognize
+    from sigasr.decode.scoring import score, wer_line, write_results
+    from sigasr.decode.sets import load_cuts
+    from sigasr.model import CTCModel, load_state_checked
+    from sigasr.train.averaging import averaged_model_state
+    from sigasr.train.ddp import resolve_device
+
+    sets = bucket_sets(args.bucket) if args.bucket else None
+    exp_dir = Path(args.exp_dir)
+    config_path = exp_dir / "config.yaml"
+    if not config_path.is_file():
+        raise FileNotFoundError(f"{config_path}: missing (is {exp_dir} a sigasr train exp dir?)")
+    cfg = load_config(config_path)
+    if sets is None:
+        sets = [(name, name) for name in (args.test_sets or cfg.decode.test_sets)]
+    avg = args.avg if args.avg is not None else cfg.decode.avg
+    state, used = averaged_model_state(exp_dir, avg)
+    # Fail on a missing set before spending time on any of them.
+    cuts = {name: load_cuts(cfg.data.manifest_dir, name) for _, name in sets}
+    from sigasr.data.loaders import eval_dataloader
+    from sigasr.data.tokenizer import Tokenizer
+
+    device = resolve_device(args.device)
+    model = CTCModel(cfg.model)
+    load_state_checked(model, state, used[-1])
+    model.to(device)
+    tokenizer = Tokenizer(cfg.data.lang_dir)
+    print(f"model: average of {len(used)} checkpoint(s): {', '.join(p.name for p in used)}")
+    max_duration = args.max_duration or cfg.decode.max_duration
+    cfg.data.on_the_fly_feats = True  # RTFx counts feature extraction from the audio
+    decode_dir = exp_dir / "decode"
+    results = {}
+    for label, name in sets:
+        loader = eval_dataloader(cfg.data, cuts[name], max_duration)
+        rec = recognize(model, loader, tokenizer, device, cfg.train.amp, desc=name)
+        scored = score(rec.cut_ids, rec.refs, rec.hyps)
+        write_results(decode_dir, name, scored)
+        results[label] = (scored.stats, rec)
+        print(wer_line(name, scored.stats))
+        print(
+            f"[{name}] {len(rec.cut_ids)} utterances, {rec.audio_seconds / 3600:.2f} h, "
+            f"RTFx {rec.rtfx:.1f} (features included, {device.type})"
+        )
+    if args.bucket == BUCKET_ALL:
+        print_bucket_table(results)
+        png = plot_wer_by_bucket(
+            {label: stats.wer for label, (stats, _) in results.items()},
+            decode_dir / "wer-by-bucket.png",
+            f"TED-LIUM v3 WER by length: {exp_dir.name}",
+        )
+        print(f"plot: {png}")
+    print(f"results: {decode_dir}")
+    torch.cuda.empty_cache()
+    return 0
+
+
+def print_bucket_table(results: dict) -> None:
+    print(f"{'bucket':<8} {'utts':>6} {'hours':>7} {'WER %':>7} {'errors / words':>16} {'RTFx':>8}")
+    for label, (stats, rec) in results.items():
+        print(
+            f"{label:<8} {len(rec.cut_ids):>6} {rec.audio_seconds / 3600:>7.2f} "
+            f"{stats.wer:>7.2f} {f'{stats.errors} / {stats.ref_words}':>16} {rec.rtfx:>8.1f}"
+        )

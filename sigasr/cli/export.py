@@ -1,14 +1,76 @@
-"""`sigasr export`: Export an experiment's (averaged) checkpoint as a save_pretrained model directory."""
+"""`sigasr export`: an experiment's (averaged) checkpoints as a model directory.
+
+The directory holds ``config.yaml`` and ``model.safetensors`` (``CTCModel.save_pretrained``)
+and the tokenizer's ``tokenizer.model`` and ``tokens.txt``: everything ``sigasr transcribe --model`` and
+``CTCModel.from_pretrained`` need.
+"""
 
 from __future__ import annotations
 
-from sigasr.cli.not_built import register_not_built
+import os
+import shutil
+import sys
+from pathlib import Path
+
+TOKENIZER_FILES = ("tokenizer.model", "tokens.txt")
 
 
 def register(subparsers) -> None:
-    register_not_built(
-        subparsers,
+    p = subparsers.add_parser(
         "export",
-        "Export an experiment's (averaged) checkpoint as a save_pretrained model directory.",
-        "train-and-decode",
+        help="Export an experiment's (averaged) checkpoint as a model directory.",
+        description=__doc__.splitlines()[0].split(": ", 1)[1],
     )
+    p.add_argument("--exp-dir", required=True, help="an experiment directory from sigasr train")
+    p.add_argument("--avg", type=int, help="average the last K checkpoints (default: config)")
+    p.add_argument("--out", required=True, help="the model directory to create")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from sigasr.config import ConfigError
+    from sigasr.model import ModelLoadError
+    from sigasr.train.checkpoint import CheckpointError
+
+    try:
+        return export(args)
+    except (ConfigError, CheckpointError, ModelLoadError, FileNotFoundError, FileExistsError) as e:
+        print(f"sigasr export: error: {e}", file=sys.stderr)
+        return 1
+
+
+def export(args) -> int:
+    from sigasr.config import load_config
+    from sigasr.model import CTCModel, load_state_checked
+    from sigasr.train.averaging import averaged_model_state
+
+    exp_dir, out = Path(args.exp_dir), Path(args.out)
+    config_path = exp_dir / "config.yaml"
+    if not config_path.is_file():
+        raise FileNotFoundError(f"{config_path}: missing (is {exp_dir} a sigasr train exp dir?)")
+    if out.exists() and any(out.iterdir()):
+        raise FileExistsError(f"{out}: exists and is not empty; choose another --out")
+    cfg = load_config(config_path)
+    for name in TOKENIZER_FILES:
+        if not (Path(cfg.data.lang_dir) / name).is_file():
+            raise FileNotFoundError(
+                f"{Path(cfg.data.lang_dir) / name}: the experiment's tokenizer is missing"
+            )
+    state, used = averaged_model_state(exp_dir, args.avg or cfg.decode.avg)
+    model = CTCModel(cfg.model)
+    load_state_checked(model, state, used[-1])
+    # Build next to the destination, then rename: an interrupted export leaves no model dir.
+    staging = out.with_name(f".tmp-{out.name}")
+    shutil.rmtree(staging, ignore_errors=True)
+    model.save_pretrained(staging)
+    for name in TOKENIZER_FILES:
+        shutil.copyfile(Path(cfg.data.lang_dir) / name, staging / name)
+    if out.exists():
+        out.rmdir()
+    os.replace(staging, out)
+    print(
+        f"exported the average of {len(used)} checkpoint(s) "
+        f"({', '.join(p.name for p in used)}), {model.num_parameters() / 1e6:.2f} M parameters, "
+        f"to {out}"
+    )
+    return 0

@@ -1,14 +1,108 @@
-"""`sigasr train`: Train a CTC model from a YAML config with key=value overrides."""
+"""`sigasr train`: train a CTC model from a YAML config with key=value overrides.
+
+Run it again with the same arguments to resume from the newest complete checkpoint. For
+several GPUs: ``torchrun --nproc-per-node N -m sigasr train ...``.
+"""
 
 from __future__ import annotations
 
-from sigasr.cli.not_built import register_not_built
+import sys
+from pathlib import Path
+
+from omegaconf import OmegaConf
+
+from sigasr.config import ConfigError, load_config, save_config
 
 
 def register(subparsers) -> None:
-    register_not_built(
-        subparsers,
+    p = subparsers.add_parser(
         "train",
-        "Train a CTC model from a YAML config with key=value overrides.",
-        "train-and-decode",
+        help="Train a CTC model (re-run the same command to resume).",
+        description=__doc__.splitlines()[0].split(": ", 1)[1],
     )
+    p.add_argument("--config", required=True, help="YAML experiment config")
+    p.add_argument("--exp-dir", required=True, help="checkpoints, logs and config.yaml go here")
+    p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    p.add_argument("overrides", nargs="*", help="config overrides, key=value")
+    p.set_defaults(func=run)
+
+
+def resolve_paths(cfg) -> None:
+    """Makes the data paths absolute so the saved config works from any directory."""
+    cfg.data.manifest_dir = str(Path(cfg.data.manifest_dir).resolve())
+    cfg.data.lang_dir = str(Path(cfg.data.lang_dir).resolve())
+
+
+def check_same_experiment(cfg, saved_path: Path) -> None:
+    """Refuses to resume an experiment whose model or data config was different."""
+    if not saved_path.is_file():
+        return
+    saved = OmegaConf.load(saved_path)
+    for section in ("model", "data"):
+        if OmegaConf.to_container(saved[section]) != OmegaConf.to_container(cfg[section]):
+            raise ConfigError(
+                f"{saved_path}: this experiment was started with a different '{section}' "
+                "config; use a new --exp-dir or the original config"
+            )
+
+
+def run(args) -> int:
+    from sigasr.train.checkpoint import CheckpointError
+    from sigasr.train.nonfinite import NonFiniteLimitError
+
+    try:
+        return train(args)
+    except (ConfigError, CheckpointError, NonFiniteLimitError, FileNotFoundError) as e:
+        print(f"sigasr train: error: {e}", file=sys.stderr)
+        return 1
+
+
+def train(args) -> int:
+    from sigasr.decode.sets import load_cuts
+    from sigasr.model import CTCModel
+    from sigasr.train.ddp import setup_distributed, teardown_distributed
+    from sigasr.train.rng import seed_everything
+    from sigasr.train.trainer import Trainer
+
+    cfg = load_config(args.config, args.overrides)
+    resolve_paths(cfg)
+    if not (Path(cfg.data.lang_dir) / "tokenizer.model").is_file():
+        raise FileNotFoundError(
+            f"{cfg.data.lang_dir}/tokenizer.model: no tokenizer (run `sigasr prepare tokenizer`)"
+        )
+    from sigasr.data.loaders import eval_dataloader, train_dataloader
+    from sigasr.data.tokenizer import Tokenizer
+
+    tokenizer = Tokenizer(cfg.data.lang_dir)
+    cfg.model.vocab_size = tokenizer.vocab_size
+    exp_dir = Path(args.exp_dir)
+    ctx = setup_distributed(args.device)
+    try:
+        if ctx.is_main:
+            check_same_experiment(cfg, exp_dir / "config.yaml")
+            exp_dir.mkdir(parents=True, exist_ok=True)
+            save_config(cfg, exp_dir / "config.yaml")
+        seed_everything(cfg.train.seed)
+        model = CTCModel(cfg.model)
+        if ctx.is_main:
+            print(f"model: {model.num_parameters() / 1e6:.2f} M parameters", flush=True)
+        seed_everything(cfg.train.seed + ctx.rank)
+        train_loader, sampler = train_dataloader(
+            cfg.data,
+            tokenizer,
+            model.frames_after_subsampling,
+            world_size=ctx.world_size,
+            rank=ctx.rank,
+            seed=cfg.train.seed,
+        )
+        dev_loaders = {
+            name: eval_dataloader(
+                cfg.data, load_cuts(cfg.data.manifest_dir, name), cfg.decode.max_duration
+            )
+            for name in cfg.data.dev_sets
+        }
+        trainer = Trainer(cfg, exp_dir, model, tokenizer, train_loader, sampler, dev_loaders, ctx)
+        trainer.train()
+    finally:
+        teardown_distributed()
+    return 0

@@ -38,18 +38,17 @@ def inputs_of(q, k, v, bias):
 
 
 def oracle(q, k, v, seq_lens, bias, slopes, causal):
-    """float64 reference output and gradients for the upstream gradient ``dout``."""
-    q64, k64, v64 = (t.detach().double().cpu().requires_grad_() for t in (q, k, v))
+    """float64 reference output (on the inputs' device) and the leaves to differentiate."""
+    q64, k64, v64 = (t.detach().double().requires_grad_() for t in (q, k, v))
     b64 = bias
     if torch.is_tensor(bias):
-        b64 = bias.detach().double().cpu().requires_grad_(bias.requires_grad)
+        b64 = bias.detach().double().requires_grad_(bias.requires_grad)
     out = flashsigmoid.sigmoid_attn_reference(
-        q64, k64, v64, seq_lens=seq_lens.cpu(), bias=b64,
-        alibi_slopes=None if slopes is None else slopes.cpu(), causal=causal,
-    )  # fmt: skip
+        q64, k64, v64, seq_lens=seq_lens, bias=b64, alibi_slopes=slopes, causal=causal
+    )
     return out, inputs_of(q64, k64, v64, b64)
 
 
 def rel_err(got, want):
-    got, want = got.detach().double().cpu(), want.detach().double()
+    got, want = got.detach().double().cpu(), want.detach().double().cpu()
     return ((got - want).norm() / want.norm().clamp_min(1e-12)).item()

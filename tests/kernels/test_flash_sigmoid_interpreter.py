@@ -52,11 +52,11 @@ def test_matches_float64_reference(interpret, n, dim, dtype, bias_kind, alibi, c
 
 
 def test_interpreter_path_is_really_taken(interpret, monkeypatch):
-    from flashsigmoid import op
+    from flashsigmoid import forward
 
     calls = []
-    real = op.attn_fwd
-    monkeypatch.setattr(op, "attn_fwd", lambda *args: calls.append(args) or real(*args))
+    real = forward.forward
+    monkeypatch.setattr(forward, "forward", lambda *args: calls.append(args) or real(*args))
     q = torch.randn(1, 8, 1, 16)
     flashsigmoid.flash_sigmoid_attn(q, q, q)
     assert len(calls) == 1

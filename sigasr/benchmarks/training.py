@@ -1,0 +1,104 @@
+"""Training throughput of a recipe's model, sigmoid (FlashSigmoid) against softmax (SDPA).
+
+One process, one GPU, the same model, optimizer, batch and bf16 autocast for every row; only
+``model.encoder.attention`` / ``pos`` and the forced SDPA backend change. Batches are padded
+like real ones: B utterances with lengths uniform in [0.4, 1] x the longest. Reports audio
+seconds per second (100 feature frames = 1 s) and ratios against the first softmax row.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime
+import time
+
+import torch
+from torch.nn.attention import SDPBackend, sdpa_kernel
+
+from sigasr.config import load_config
+from sigasr.model import CTCModel
+
+VARIANTS = {
+    "sigmoid alibi (flashsigmoid)": (["model.encoder.attention=sigmoid", "model.encoder.pos=alibi"], None),
+    "sigmoid rope (flashsigmoid)": (["model.encoder.attention=sigmoid", "model.encoder.pos=rope"], None),
+    "softmax alibi (sdpa cudnn)": (["model.encoder.attention=softmax", "model.encoder.pos=alibi"], SDPBackend.CUDNN_ATTENTION),
+    "softmax rope (sdpa cudnn)": (["model.encoder.attention=softmax", "model.encoder.pos=rope"], SDPBackend.CUDNN_ATTENTION),
+    "softmax rope (sdpa efficient)": (["model.encoder.attention=softmax", "model.encoder.pos=rope"], SDPBackend.EFFICIENT_ATTENTION),
+}  # fmt: skip
+
+
+def _step_time(model, batch, steps: int, backend) -> float:
+    feats, lens, targets, target_lens = batch
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
+
+    def step():
+        ctx = sdpa_kernel(backend) if backend is not None else contextlib.nullcontext()
+        with ctx, torch.autocast("cuda", dtype=torch.bfloat16):
+            log_probs, out_lens = model(feats, lens)
+        loss = torch.nn.functional.ctc_loss(
+            log_probs.transpose(0, 1), targets, out_lens, target_lens, zero_infinity=True
+        )
+        loss.backward()
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+
+    for _ in range(3):  # compile kernels and autotune outside the timing
+        step()
+    torch.cuda.synchronize()
+    start = time.perf_counter()
+    for _ in range(steps):
+        step()
+    torch.cuda.synchronize()
+    return (time.perf_counter() - start) / steps
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="sigasr bench training", description=__doc__)
+    parser.add_argument("--config", default="recipes/librispeech/conf/conformer_ctc_100m.yaml")
+    parser.add_argument("--batch", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=15.0, help="longest utterance")
+    parser.add_argument("--steps", type=int, default=10)
+    args = parser.parse_args(argv)
+    if not torch.cuda.is_available():
+        print("sigasr bench training: needs a CUDA GPU; none is visible.")
+        return 2
+    gen = torch.Generator().manual_seed(0)
+    frames = int(args.seconds * 100)
+    lens = (frames * (0.4 + 0.6 * torch.rand(args.batch, generator=gen))).long()
+    lens[0] = frames
+    feats = torch.randn(args.batch, frames, 80, generator=gen)
+    target_lens = (lens // 20).clamp(min=1)
+    targets = torch.randint(1, 501, (args.batch, int(target_lens.max())), generator=gen)
+    batch = (feats.cuda(), lens.cuda(), targets.cuda(), target_lens.cuda())
+    audio_seconds = float(lens.sum()) / 100
+    rows = []
+    for name, (overrides, backend) in VARIANTS.items():
+        cfg = load_config(args.config, [*overrides, "model.vocab_size=501"])
+        torch.manual_seed(0)
+        model = CTCModel(cfg.model).cuda().train()
+        try:
+            seconds = _step_time(model, batch, args.steps, backend)
+        except RuntimeError as e:
+            print(f"{name}: not available: {str(e).splitlines()[0][:100]}")
+            continue
+        rows.append((name, seconds, audio_seconds / seconds))
+        print(
+            f"{name:32s} {seconds * 1e3:8.1f} ms/step {audio_seconds / seconds:9.0f} audio-s/s",
+            flush=True,
+        )
+        del model
+        torch.cuda.empty_cache()
+    params = CTCModel(load_config(args.config, ["model.vocab_size=501"]).model).num_parameters()
+    base = next((r for r in rows if r[0].startswith("softmax")), None)
+    print(
+        f"\n{args.config}: {params / 1e6:.1f} M parameters; batch {args.batch} x up to "
+        f"{args.seconds:g} s ({audio_seconds:.0f} s of audio); bf16 autocast, AdamW; "
+        f"{torch.cuda.get_device_name()}; torch {torch.__version__}; "
+        f"{datetime.date.today().isoformat()}\n"
+    )
+    print("| variant | ms / step | audio-s / s | vs first softmax row |\n|---|---|---|---|")
+    for name, seconds, rate in rows:
+        ratio = f"{base[1] / seconds:.2f}x" if base else ""
+        print(f"| {name} | {seconds * 1e3:.1f} | {rate:.0f} | {ratio} |")
+    return 0

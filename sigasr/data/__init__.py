@@ -1,0 +1,1 @@
+"""Data pipelines: lhotse manifests, fbank features, SentencePiece tokens, loaders, demo corpus."""

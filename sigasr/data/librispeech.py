@@ -1,0 +1,125 @@
+"""LibriSpeech parts → validated lhotse cuts (with fbank), every dropped item counted by reason.
+
+Policy for bad input, checked before lhotse's ``prepare_librispeech`` reads the part:
+
+- a missing part directory, or one without ``<spk>/<chapter>/*.trans.txt``: stop (wrong layout);
+- audio that is corrupt, truncated or empty, and transcript lines with an id but no text:
+  stop, listing every such file, because lhotse's recipe cannot read past them; fix or
+  remove them and run again;
+- a transcript line whose audio is missing, audio without a transcript line, non-ASCII
+  text, a sampling rate other than 16 kHz: skip the utterance and count it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import soundfile as sf
+from lhotse import CutSet
+from lhotse.utils import fastcopy
+
+from sigasr.data.report import DropReport
+
+SAMPLING_RATE = 16_000
+
+
+class CorpusError(RuntimeError):
+    """The corpus cannot be prepared as it is; the message names the files."""
+
+
+@dataclass
+class PartCheck:
+    """What :func:`check_part` found: utterance ids to skip with reasons, fatal problems."""
+
+    skip: dict[str, str] = field(default_factory=dict)
+    fatal: list[str] = field(default_factory=list)
+
+
+def _audio_problem(path: Path) -> str | None:
+    try:
+        info = sf.info(path)
+    except Exception as e:  # libsndfile reports corrupt files with several error types
+        return f"unreadable audio ({e})"
+    if info.frames == 0:
+        return "empty audio"
+    try:
+        sf.read(path, frames=1, start=info.frames - 1)
+    except Exception:
+        return "truncated audio"
+    if info.samplerate != SAMPLING_RATE:
+        return f"sampling rate {info.samplerate} Hz, expected {SAMPLING_RATE}"
+    return None
+
+
+def check_part(part_dir: Path) -> PartCheck:
+    """Validates one part in LibriSpeech layout; raises :class:`CorpusError` on layout errors."""
+    if not part_dir.is_dir():
+        raise CorpusError(f"{part_dir}: part directory not found (expected LibriSpeech layout)")
+    transcripts = sorted(part_dir.glob("*/*/*.trans.txt"))
+    if not transcripts:
+        raise CorpusError(
+            f"{part_dir}: no <speaker>/<chapter>/<speaker>-<chapter>.trans.txt files; "
+            "this is not a LibriSpeech part"
+        )
+    check = PartCheck()
+    listed: set[Path] = set()
+    for trans in transcripts:
+        for lineno, line in enumerate(trans.read_text(errors="replace").splitlines(), 1):
+            if not line.strip():
+                continue
+            utt_id, _, text = line.strip().partition(" ")
+            audio = trans.parent / f"{utt_id}.flac"
+            listed.add(audio)
+            if not audio.is_file():
+                check.skip[utt_id] = f"transcript line {trans}:{lineno} has no audio {audio}"
+            elif not text.strip():
+                check.fatal.append(f"{trans}:{lineno}: empty transcript for {utt_id}")
+            elif not text.isascii():
+                check.skip[utt_id] = f"non-ASCII text at {trans}:{lineno}"
+            elif problem := _audio_problem(audio):
+                if problem.startswith("sampling rate"):
+                    check.skip[utt_id] = f"{audio}: {problem}"
+                else:
+                    check.fatal.append(f"{audio}: {problem}")
+    for audio in sorted(set(part_dir.glob("*/*/*.flac")) - listed):
+        check.skip[audio.stem] = f"audio {audio} has no transcript line"
+    return check
+
+
+def _reason_kind(message: str) -> str:
+    for kind in ("no audio", "no transcript", "non-ASCII", "sampling rate"):
+        if kind in message:
+            return kind
+    return "other"
+
+
+def prepare_part_cuts(corpus_dir: Path, part: str, num_jobs: int) -> tuple[CutSet, DropReport]:
+    """The validated cuts of one part (no features yet) and the report of what was skipped."""
+    from lhotse.recipes import prepare_librispeech
+
+    check = check_part(corpus_dir / part)
+    if check.fatal:
+        raise CorpusError(
+            f"{len(check.fatal)} unusable file(s) in {corpus_dir / part}:\n  "
+            + "\n  ".join(check.fatal)
+        )
+    manifests = prepare_librispeech(corpus_dir, dataset_parts=[part], num_jobs=num_jobs)[part]
+    cuts = CutSet.from_manifests(
+        recordings=manifests["recordings"], supervisions=manifests["supervisions"]
+    )
+    report = DropReport(f"librispeech {part} manifests", verbose=False)
+    kept = []
+    for cut in cuts:
+        utt_id = cut.recording_id
+        if utt_id in check.skip:
+            report.skip(utt_id, _reason_kind(check.skip[utt_id]))
+        else:
+            kept.append(fastcopy(cut, id=utt_id))
+            report.keep()
+    prepared = {cut.recording_id for cut in cuts}
+    for utt_id, message in check.skip.items():
+        print(f"[librispeech {part}] skipped {utt_id}: {message}")
+        if utt_id not in prepared:
+            report.skip(utt_id, _reason_kind(message))
+    return CutSet.from_cuts(kept), report

@@ -1,0 +1,81 @@
+"""Training and evaluation data loaders over prepared cut manifests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from lhotse import CutSet
+from lhotse.dataset import DynamicBucketingSampler, SimpleCutSampler
+from torch.utils.data import DataLoader
+
+from sigasr.data.dataset import AsrDataset
+from sigasr.data.filters import filter_training_cuts
+from sigasr.data.manifests import cuts_path
+
+
+def train_dataloader(
+    data_cfg,
+    tokenizer,
+    frames_after_subsampling: Callable[[int], int],
+    *,
+    world_size: int = 1,
+    rank: int = 0,
+    seed: int = 0,
+) -> tuple[DataLoader, DynamicBucketingSampler]:
+    """Shuffled duration-bucketed batches of ``data_cfg.max_duration`` seconds for one rank.
+
+    Under DDP (``world_size > 1``) the sampler drops the last uneven batches so that all ranks
+    take the same number of steps. The filter report is at ``sampler.drop_report``; the sampler's
+    ``state_dict()`` / ``load_state_dict()`` resume mid-epoch.
+    """
+    cuts = CutSet.from_cuts(
+        cut
+        for name in data_cfg.train_sets
+        for cut in CutSet.from_file(_existing(data_cfg.manifest_dir, name))
+    )
+    cuts, report = filter_training_cuts(
+        cuts,
+        tokenizer,
+        frames_after_subsampling,
+        data_cfg.min_utt_duration,
+        data_cfg.max_utt_duration,
+    )
+    print(report.table())
+    sampler = DynamicBucketingSampler(
+        cuts,
+        max_duration=data_cfg.max_duration,
+        num_buckets=data_cfg.num_buckets,
+        shuffle=True,
+        drop_last=world_size > 1,
+        world_size=world_size,
+        rank=rank,
+        seed=seed,
+    )
+    sampler.drop_report = report
+    dataset = AsrDataset(
+        tokenizer, on_the_fly=data_cfg.on_the_fly_feats, spec_augment=data_cfg.spec_augment
+    )
+    loader = DataLoader(
+        dataset,
+        sampler=sampler,
+        batch_size=None,
+        num_workers=data_cfg.num_workers,
+        persistent_workers=data_cfg.num_workers > 0,
+    )
+    return loader, sampler
+
+
+def eval_dataloader(data_cfg, cuts: CutSet, max_duration: float) -> DataLoader:
+    """Every cut of ``cuts`` exactly once, in manifest order, on every rank (never sharded)."""
+    on_the_fly = data_cfg.on_the_fly_feats or not all(c.has_features for c in cuts)
+    sampler = SimpleCutSampler(cuts, max_duration=max_duration, shuffle=False, world_size=1, rank=0)
+    return DataLoader(
+        AsrDataset(None, on_the_fly=on_the_fly), sampler=sampler, batch_size=None, num_workers=0
+    )
+
+
+def _existing(manifest_dir: str, name: str):
+    path = cuts_path(manifest_dir, name)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no manifest for set '{name}' (run `sigasr prepare`)")
+    return path

@@ -1,0 +1,87 @@
+"""TED-LIUM v3 dev+test → normalized cuts in the four length buckets, with fbank.
+
+The legacy ``{dev,test}/{sph,stm}`` layout goes through lhotse's ``prepare_tedlium``. The
+``.sph`` files are plain PCM, read by libsndfile through soundfile, so no sph2pipe is needed.
+Segments marked ``ignore_time_segment_in_scoring`` are dropped (lhotse skips them; we count
+them from the ``.stm`` files). Text is normalized like LibriSpeech's (:func:`normalize_text`):
+upper case, contractions joined, ``<unk>`` removed. Segments left with no words are dropped
+and counted.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from lhotse import CutSet
+
+from sigasr.data.buckets import BUCKETS, bucket_of, bucket_set_name
+from sigasr.data.librispeech import CorpusError
+from sigasr.data.manifests import cuts_path
+from sigasr.data.normalize import normalize_text
+from sigasr.data.report import DropReport, save_reports
+
+PARTS = ("dev", "test")
+IGNORED = "ignore_time_segment_in_scoring"
+
+
+def _check_layout(root: Path) -> int:
+    """Raises :class:`CorpusError` unless ``root/legacy/{dev,test}/{sph,stm}`` are there;
+    returns the number of ignored segments in the .stm files."""
+    ignored = 0
+    for part in PARTS:
+        for sub, pattern in (("sph", "*.sph"), ("stm", "*.stm")):
+            d = root / "legacy" / part / sub
+            if not any(d.glob(pattern)):
+                raise CorpusError(f"{d}: no {pattern} files (expected TEDLIUM_release-3 layout)")
+        for stm in (root / "legacy" / part / "stm").glob("*.stm"):
+            ignored += sum(IGNORED in line for line in stm.read_text().splitlines())
+    return ignored
+
+
+def tedlium_cuts(root: Path, num_jobs: int) -> tuple[CutSet, DropReport]:
+    """Normalized dev+test segment cuts; the report counts ignored and emptied segments."""
+    from lhotse.audio.backend import set_current_audio_backend
+    from lhotse.recipes import prepare_tedlium
+
+    ignored = _check_layout(root)
+    os.environ["LHOTSE_AUDIO_BACKEND"] = "LibsndfileBackend"  # for worker processes too
+    set_current_audio_backend("LibsndfileBackend")
+    report = DropReport("tedlium dev+test segments", verbose=False)
+    for _ in range(ignored):
+        report.skip("stm line", IGNORED)
+    manifests = prepare_tedlium(root, dataset_parts=list(PARTS), num_jobs=num_jobs)
+    kept = []
+    for part in PARTS:
+        cuts = CutSet.from_manifests(**manifests[part]).trim_to_supervisions(keep_overlapping=False)
+        for cut in cuts:
+            sup = cut.supervisions[0]
+            text = normalize_text(sup.text)
+            if not text:
+                report.skip(cut.id, "no words after normalization")
+                continue
+            report.keep()
+            kept.append(cut.map_supervisions(lambda s, t=text: s.transform_text(lambda _: t)))
+    return CutSet.from_cuts(kept), report
+
+
+def prepare_tedlium_buckets(
+    root: Path, manifest_dir: Path, feature_dir: Path | None, num_jobs: int
+) -> dict[str, int]:
+    """Writes ``tedlium_cuts_<bucket>.jsonl.gz`` per bucket; returns cut counts per bucket."""
+    from sigasr.data.feature_store import store_fbank
+
+    cuts, report = tedlium_cuts(root, num_jobs)
+    reports = [report]
+    if feature_dir is not None:
+        cuts, feat_report = store_fbank(cuts, feature_dir, "tedlium", num_jobs)
+        reports.append(feat_report)
+    manifest_dir.mkdir(parents=True, exist_ok=True)
+    counts = {}
+    for bucket in BUCKETS:
+        subset = cuts.filter(lambda c, b=bucket: bucket_of(c.duration) == b).to_eager()
+        subset.to_file(cuts_path(manifest_dir, bucket_set_name(bucket)))
+        counts[bucket] = len(subset)
+        print(f"tedlium {bucket}: {len(subset)} segments, {sum(c.duration for c in subset):.0f} s")
+    save_reports(reports, manifest_dir / "tedlium_prepare_summary.json")
+    return counts

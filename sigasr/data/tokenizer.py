@@ -1,0 +1,67 @@
+"""SentencePiece tokens with the CTC blank at id 0.
+
+SentencePiece is trained with no BOS/EOS; its ids are shifted by +1 so that id 0 is free
+for the blank. ``tokens.txt`` lists ``<blk> 0`` and then every piece with its shifted id.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sentencepiece as spm
+from lhotse import CutSet
+
+from sigasr.data.manifests import cuts_path
+
+
+class Tokenizer:
+    """Encodes upper-case transcripts to CTC token ids (≥ 1) and back."""
+
+    blank_id = 0
+
+    def __init__(self, lang_dir: str | Path) -> None:
+        model = Path(lang_dir) / "tokenizer.model"
+        if not model.is_file():
+            raise FileNotFoundError(f"{model}: no tokenizer (run `sigasr prepare tokenizer`)")
+        self._sp = spm.SentencePieceProcessor(model_file=str(model))
+        self.vocab_size = self._sp.get_piece_size() + 1
+
+    def encode(self, text: str) -> list[int]:
+        return [i + 1 for i in self._sp.encode(text)]
+
+    def decode(self, ids: list[int]) -> str:
+        return self._sp.decode([i - 1 for i in ids if i != self.blank_id])
+
+
+def train_tokenizer(
+    manifest_dir: Path, train_sets: list[str], lang_dir: Path, vocab_size: int, model_type: str
+) -> Tokenizer:
+    """Trains SentencePiece on the transcripts of ``train_sets`` into ``lang_dir``."""
+    lang_dir.mkdir(parents=True, exist_ok=True)
+    transcripts = lang_dir / "transcripts.txt"
+    with transcripts.open("w") as f:
+        for name in train_sets:
+            path = cuts_path(manifest_dir, name)
+            if not path.is_file():
+                raise FileNotFoundError(f"{path}: no manifest for train set '{name}'")
+            for cut in CutSet.from_file(path):
+                for sup in cut.supervisions:
+                    f.write(sup.text + "\n")
+    spm.SentencePieceTrainer.train(
+        input=str(transcripts),
+        model_prefix=str(lang_dir / "tokenizer"),
+        vocab_size=vocab_size,
+        model_type=model_type,
+        character_coverage=1.0,
+        bos_id=-1,
+        eos_id=-1,
+        unk_id=0,
+        hard_vocab_limit=model_type != "char",
+        minloglevel=2,
+    )
+    tokenizer = Tokenizer(lang_dir)
+    lines = ["<blk> 0"] + [
+        f"{tokenizer._sp.id_to_piece(i)} {i + 1}" for i in range(tokenizer.vocab_size - 1)
+    ]
+    (lang_dir / "tokens.txt").write_text("\n".join(lines) + "\n")
+    return tokenizer

@@ -1,0 +1,1 @@
+"""Decoding: greedy CTC search, WER scoring with result files, and bucket plots."""

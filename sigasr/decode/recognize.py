@@ -1,0 +1,79 @@
+"""Running a CTC model over an evaluation loader: hypotheses, references and timing."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from dataclasses import dataclass, field
+
+import torch
+from tqdm import tqdm
+
+from sigasr.decode.greedy import greedy_ctc
+from sigasr.train.loss import ctc_loss
+
+
+@dataclass
+class Recognition:
+    """What a pass over one set produced."""
+
+    cut_ids: list[str] = field(default_factory=list)
+    refs: list[str] = field(default_factory=list)
+    hyps: list[str] = field(default_factory=list)
+    audio_seconds: float = 0.0
+    wall_seconds: float = 0.0  # loading and feature extraction included
+    loss_sum: float = 0.0
+    loss_tokens: int = 0
+
+    @property
+    def rtfx(self) -> float:
+        """Audio seconds decoded per wall-clock second."""
+        return self.audio_seconds / max(self.wall_seconds, 1e-9)
+
+
+def autocast_for(device: torch.device, amp: str) -> contextlib.AbstractContextManager:
+    """bf16 autocast on CUDA when ``amp`` is ``auto`` or ``bf16``; fp32 otherwise."""
+    if device.type == "cuda" and amp in ("auto", "bf16"):
+        return torch.autocast("cuda", dtype=torch.bfloat16)
+    if device.type == "cpu" and amp == "bf16":
+        return torch.autocast("cpu", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
+@torch.no_grad()
+def recognize(
+    model,
+    loader,
+    tokenizer,
+    device: torch.device,
+    amp: str = "auto",
+    with_loss: bool = False,
+    desc: str = "decode",
+    show_progress: bool = True,
+) -> Recognition:
+    """Greedy-decodes every batch of ``loader`` with ``model`` (put in eval mode).
+
+    With ``with_loss`` the CTC loss against the tokenized references is summed as well.
+    """
+    model.eval()
+    result = Recognition()
+    start = time.perf_counter()
+    for batch in tqdm(loader, desc=desc, unit="batch", disable=not show_progress, leave=False):
+        features = batch["features"].to(device, non_blocking=True)
+        feature_lens = batch["feature_lens"].to(device)
+        with autocast_for(device, amp):
+            log_probs, out_lens = model(features, feature_lens)
+        if with_loss:
+            tokens = batch.get("tokens") or [tokenizer.encode(t) for t in batch["texts"]]
+            loss, n = ctc_loss(log_probs.float(), out_lens, tokens)
+            if torch.isfinite(loss):
+                result.loss_sum += float(loss)
+                result.loss_tokens += n
+        result.hyps += [tokenizer.decode(ids) for ids in greedy_ctc(log_probs, out_lens)]
+        result.refs += list(batch["texts"])
+        result.cut_ids += list(batch["cut_ids"])
+        result.audio_seconds += float(sum(batch["durations"]))
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    result.wall_seconds = time.perf_counter() - start
+    return result

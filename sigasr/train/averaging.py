@@ -1,0 +1,47 @@
+"""Averaging the model weights of the last K training checkpoints."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from torch import Tensor
+
+from sigasr.train.checkpoint import CheckpointDir, CheckpointError, load_checkpoint
+
+
+def average_model_states(paths: list[Path]) -> dict[str, Tensor]:
+    """Element-wise mean of the ``model`` states in ``paths``.
+
+    Floating-point tensors are averaged in float64 and cast back; integer buffers (counters)
+    are taken from the last checkpoint.
+    """
+    if not paths:
+        raise CheckpointError("no checkpoints to average")
+    states = [load_checkpoint(p)["model"] for p in paths]
+    reference_keys = set(states[-1])
+    for path, state in zip(paths, states, strict=True):
+        if set(state) != reference_keys:
+            raise CheckpointError(f"{path}: its model weights differ in keys from {paths[-1]}")
+    averaged = {}
+    for key, last in states[-1].items():
+        if last.is_floating_point():
+            total = torch.zeros_like(last, dtype=torch.float64)
+            for state in states:
+                total += state[key].to(torch.float64)
+            averaged[key] = (total / len(states)).to(last.dtype)
+        else:
+            averaged[key] = last.clone()
+    return averaged
+
+
+def averaged_model_state(exp_dir: str | Path, avg: int) -> tuple[dict[str, Tensor], list[Path]]:
+    """The average of the last ``avg`` checkpoints of ``exp_dir``, and the files it used."""
+    if avg < 1:
+        raise CheckpointError(f"--avg must be at least 1, got {avg}")
+    ckpt_dir = Path(exp_dir) / "checkpoints"
+    paths = CheckpointDir(ckpt_dir).paths()
+    if not paths:
+        raise CheckpointError(f"{ckpt_dir}: no checkpoints (ckpt-<step>.pt); train first")
+    chosen = paths[-avg:]
+    return average_model_states(chosen), chosen

@@ -1,0 +1,308 @@
+"""The training loop: accumulation, clipping, mixed precision, validation and exact resume.
+
+Resume restores everything a step depends on: model, optimizer, scheduler, the sampler's
+position, every RNG (per rank) and the counters. Validation runs with its own RNG state
+so it does not change the training randomness; on the CPU with a fixed seed and
+``num_workers=0`` a run killed and restarted ends bitwise equal to one that was not.
+
+The sampler position is stored as the sampler's state at the start of the epoch plus the
+number of batches the loop consumed since. A sampler's own mid-epoch state would count the
+batches that loader workers prefetched but the loop never used, and resuming from it would
+skip them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import torch.distributed as dist
+from omegaconf import DictConfig
+from torch import nn
+from torch.nn.parallel import DistributedDataParallel
+
+from sigasr.decode.recognize import autocast_for, recognize
+from sigasr.decode.scoring import score
+from sigasr.model import load_state_checked
+from sigasr.train.checkpoint import CheckpointDir, load_checkpoint
+from sigasr.train.ddp import DistributedContext, all_reduce_sum
+from sigasr.train.loss import ctc_loss
+from sigasr.train.nonfinite import NonFiniteGuard
+from sigasr.train.optimizer import build_optimizer
+from sigasr.train.progress import TrainProgress
+from sigasr.train.rng import capture_rng_state, restore_rng_state
+from sigasr.train.schedule import WarmupCosineLR
+
+
+@dataclass
+class TrainState:
+    """The counters a checkpoint carries besides module states."""
+
+    step: int = 0
+    epoch: int = 0
+    batches_in_epoch: int = 0  # loader batches consumed since the epoch began
+    audio_seconds: float = 0.0
+
+
+class Trainer:
+    """Trains ``model`` on ``train_loader`` for ``cfg.train.max_steps`` optimizer steps.
+
+    Args:
+        cfg: the resolved experiment config.
+        exp_dir: checkpoints go to ``exp_dir/checkpoints``, logs to ``exp_dir/tensorboard``.
+        model: a :class:`~sigasr.CTCModel` (not yet on the device).
+        tokenizer: used to turn validation hypotheses into text.
+        train_loader, sampler: from :func:`sigasr.data.loaders.train_dataloader`; the sampler
+            has ``set_epoch``, ``state_dict`` and ``load_state_dict``.
+        dev_loaders: set name -> evaluation loader, for periodic validation.
+        ctx: this process's place in the (possibly distributed) job.
+    """
+
+    def __init__(
+        self,
+        cfg: DictConfig,
+        exp_dir: str | Path,
+        model: nn.Module,
+        tokenizer,
+        train_loader,
+        sampler,
+        dev_loaders: dict,
+        ctx: DistributedContext,
+    ):
+        self.cfg = cfg
+        self.tcfg = cfg.train
+        self.exp_dir = Path(exp_dir)
+        self.ctx = ctx
+        self.tokenizer = tokenizer
+        self.train_loader = train_loader
+        self.sampler = sampler
+        self.dev_loaders = dev_loaders
+        self.model = model.to(ctx.device)
+        self.optimizer = build_optimizer(self.model, self.tcfg.lr, self.tcfg.weight_decay)
+        self.scheduler = WarmupCosineLR(
+            self.optimizer, self.tcfg.warmup_steps, self.tcfg.max_steps, self.tcfg.min_lr_ratio
+        )
+        forward_model = torch.compile(self.model) if self.tcfg.compile else self.model
+        if ctx.is_distributed:
+            device_ids = [ctx.local_rank] if ctx.device.type == "cuda" else None
+            forward_model = DistributedDataParallel(forward_model, device_ids=device_ids)
+        self.forward_model = forward_model
+        self.checkpoints = CheckpointDir(self.exp_dir / "checkpoints", self.tcfg.keep_last)
+        self.guard = NonFiniteGuard(self.tcfg.max_nonfinite_steps)
+        self.state = TrainState()
+        self.epoch_start_sampler_state: dict = {}
+        self.progress: TrainProgress | None = None
+        self.writer = None
+        if ctx.is_main:
+            from torch.utils.tensorboard import SummaryWriter
+
+            self.writer = SummaryWriter(str(self.exp_dir / "tensorboard"))
+
+    # -- checkpoints ---------------------------------------------------------------------
+
+    def _gather(self, value) -> list:
+        if not self.ctx.is_distributed:
+            return [value]
+        gathered = [None] * self.ctx.world_size
+        dist.all_gather_object(gathered, value)
+        return gathered
+
+    def save_checkpoint(self) -> None:
+        """Collective: every rank contributes its RNG and sampler state; rank 0 writes."""
+        rng = self._gather(capture_rng_state())
+        sampler = self._gather(
+            {"epoch_start": self.epoch_start_sampler_state, "consumed": self.state.batches_in_epoch}
+        )
+        if self.ctx.is_main:
+            state = {
+                "model": self.model.state_dict(),
+                "optimizer": self.optimizer.state_dict(),
+                "scheduler": self.scheduler.state_dict(),
+                "sampler": sampler,
+                "rng": rng,
+                "step": self.state.step,
+                "epoch": self.state.epoch,
+                "batches_in_epoch": self.state.batches_in_epoch,
+                "audio_seconds": self.state.audio_seconds,
+                "nonfinite": self.guard.state_dict(),
+                "world_size": self.ctx.world_size,
+            }
+            path = self.checkpoints.save(state, self.state.step)
+            self.log(f"saved {path}")
+        if self.ctx.is_distributed:
+            dist.barrier()
+
+    def resume(self) -> dict | None:
+        """Loads the newest complete checkpoint, if any; returns its per-rank RNG states."""
+        if self.ctx.is_main:
+            for stale in self.checkpoints.remove_stale_temporaries():
+                self.log(f"removed {stale} (a write that did not finish)")
+        if self.ctx.is_distributed:
+            dist.barrier()
+        path = self.checkpoints.latest()
+        if path is None:
+            return None
+        ckpt = load_checkpoint(path)
+        if ckpt["world_size"] != self.ctx.world_size:
+            raise RuntimeError(
+                f"{path}: written by {ckpt['world_size']} processes, now {self.ctx.world_size}; "
+                "exact resume needs the same number of processes"
+            )
+        load_state_checked(self.model, ckpt["model"], path)
+        self.optimizer.load_state_dict(ckpt["optimizer"])
+        self.scheduler.load_state_dict(ckpt["scheduler"])
+        position = ckpt["sampler"][self.ctx.rank]
+        self.epoch_start_sampler_state = position["epoch_start"]
+        # load_state_dict consumes the dict it is given (lhotse's does)
+        self.sampler.load_state_dict(copy.deepcopy(position["epoch_start"]))
+        batches = iter(self.sampler)
+        for _ in range(position["consumed"]):
+            next(batches)
+        # Re-load the state reached: the next iter() (the loader's) then continues from it.
+        self.sampler.load_state_dict(self.sampler.state_dict())
+        self.guard.load_state_dict(ckpt["nonfinite"])
+        self.state = TrainState(
+            step=ckpt["step"],
+            epoch=ckpt["epoch"],
+            batches_in_epoch=position["consumed"],
+            audio_seconds=ckpt["audio_seconds"],
+        )
+        self.log(f"resumed from {path} at step {self.state.step}")
+        return ckpt["rng"][self.ctx.rank]
+
+    # -- logging -------------------------------------------------------------------------
+
+    def log(self, message: str) -> None:
+        if self.ctx.is_main:
+            if self.progress is not None:
+                self.progress.write(message)
+            else:
+                print(message, flush=True)
+
+    def _scalar(self, name: str, value: float) -> None:
+        if self.writer is not None:
+            self.writer.add_scalar(name, value, self.state.step)
+
+    # -- one optimizer step --------------------------------------------------------------
+
+    def _micro_step(self, batch, sync: bool) -> tuple[float, int]:
+        """Forward and backward of one batch; gradients are summed, not yet averaged."""
+        features = batch["features"].to(self.ctx.device, non_blocking=True)
+        feature_lens = batch["feature_lens"].to(self.ctx.device)
+        no_sync = getattr(self.forward_model, "no_sync", None)
+        context = no_sync() if (no_sync is not None and not sync) else contextlib.nullcontext()
+        with context:
+            with autocast_for(self.ctx.device, self.tcfg.amp):
+                log_probs, out_lens = self.forward_model(features, feature_lens)
+            loss_sum, num_tokens = ctc_loss(log_probs.float(), out_lens, batch["tokens"])
+            (loss_sum / max(num_tokens, 1) / self.tcfg.accum_grad).backward()
+        return float(loss_sum.detach()), num_tokens
+
+    def _optimizer_step(self, batches: list[dict]) -> tuple[float, bool]:
+        loss_sum, num_tokens = 0.0, 0
+        for i, batch in enumerate(batches):
+            loss, n = self._micro_step(batch, sync=i == len(batches) - 1)
+            loss_sum += loss
+            num_tokens += n
+        grad_norm = nn.utils.clip_grad_norm_(self.model.parameters(), self.tcfg.grad_clip)
+        nonfinite_grad = float(not torch.isfinite(grad_norm))
+        totals = all_reduce_sum(
+            torch.tensor([loss_sum, num_tokens, nonfinite_grad], device=self.ctx.device)
+        ).cpu()
+        finite = bool(torch.isfinite(totals[0])) and float(totals[2]) == 0.0
+        if finite:
+            self.optimizer.step()
+            self.scheduler.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        return float(totals[0] / max(float(totals[1]), 1.0)), finite
+
+    # -- validation ----------------------------------------------------------------------
+
+    def validate(self) -> None:
+        """Validation loss and greedy WER on every dev set; training RNG is left untouched."""
+        rng = capture_rng_state()
+        for name, loader in self.dev_loaders.items():
+            result = recognize(
+                self.model,
+                loader,
+                self.tokenizer,
+                self.ctx.device,
+                self.tcfg.amp,
+                with_loss=True,
+                desc=f"valid {name}",
+                show_progress=False,
+            )
+            wer = score(result.cut_ids, result.refs, result.hyps).stats.wer
+            loss = result.loss_sum / max(result.loss_tokens, 1)
+            self.log(f"step {self.state.step}: [{name}] valid loss {loss:.4f}, WER {wer:.2f}%")
+            self._scalar(f"valid/{name}/loss", loss)
+            self._scalar(f"valid/{name}/wer", wer)
+        self.model.train()
+        restore_rng_state(rng)
+
+    # -- the loop ------------------------------------------------------------------------
+
+    def train(self) -> None:
+        rng = self.resume()
+        tcfg = self.tcfg
+        self.progress = TrainProgress(self.state.step, tcfg.max_steps, enabled=self.ctx.is_main)
+        self.model.train()
+        started = time.perf_counter()
+        while self.state.step < tcfg.max_steps:
+            if rng is None:
+                self.sampler.set_epoch(self.state.epoch)
+                self.epoch_start_sampler_state = copy.deepcopy(self.sampler.state_dict())
+                self.state.batches_in_epoch = 0
+            batches = iter(self.train_loader)
+            if rng is not None:
+                # Creating the loader iterator draws from torch's RNG; restore after it.
+                restore_rng_state(rng)
+                rng = None
+            pending: list[dict] = []
+            for batch in batches:
+                self.state.batches_in_epoch += 1
+                pending.append(batch)
+                if len(pending) < tcfg.accum_grad:
+                    continue
+                audio = float(sum(sum(b["durations"]) for b in pending))
+                loss, finite = self._optimizer_step(pending)
+                pending = []
+                self.state.step += 1
+                self.state.audio_seconds += audio * self.ctx.world_size
+                self._after_step(loss, finite, audio * self.ctx.world_size)
+                if self.state.step >= tcfg.max_steps:
+                    break
+            else:
+                self.state.epoch += 1
+                if pending:
+                    self.log(f"epoch end: {len(pending)} batch(es) short of accum_grad, unused")
+        self.progress.close()
+        self.progress = None
+        elapsed = time.perf_counter() - started
+        self.log(
+            f"training done: {self.state.step} steps, {self.guard.total} skipped as "
+            f"non-finite, {elapsed:.0f} s this session"
+        )
+        if self.writer is not None:
+            self.writer.close()
+
+    def _after_step(self, loss: float, finite: bool, audio_seconds: float) -> None:
+        step, tcfg = self.state.step, self.tcfg
+        lr = self.scheduler.get_last_lr()[0]
+        if not finite:
+            self.log(f"step {step}: non-finite loss or gradient; update skipped")
+        self.guard.record(finite, step)
+        if not finite:
+            self._scalar("train/nonfinite_skipped", self.guard.total)
+        self.progress.update(loss if finite else float("nan"), lr, audio_seconds)
+        if step % tcfg.log_every == 0 and finite:
+            self._scalar("train/loss", loss)
+            self._scalar("train/lr", lr)
+        if tcfg.valid_every > 0 and step % tcfg.valid_every == 0 and self.dev_loaders:
+            self.validate()
+        if step % tcfg.save_every == 0 or step == tcfg.max_steps:
+            self.save_checkpoint()

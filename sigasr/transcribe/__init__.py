@@ -1,0 +1,1 @@
+"""Transcribing audio files with an exported model: loading, long-audio chunking, timestamps."""

@@ -1,0 +1,8 @@
+import pytest
+
+from tests.tiny_corpus import tiny_corpus
+
+
+@pytest.fixture(scope="session")
+def corpus(tmp_path_factory):
+    return tiny_corpus(tmp_path_factory.getbasetemp())

@@ -1,0 +1,85 @@
+"""The training loop with stand-in data: exact resume in-process and non-finite handling."""
+
+import pytest
+import torch
+from omegaconf import OmegaConf
+
+from sigasr.config import ExperimentConfig
+from sigasr.model import CTCModel
+from sigasr.train.checkpoint import CheckpointDir
+from sigasr.train.ddp import DistributedContext
+from sigasr.train.nonfinite import NonFiniteLimitError
+from sigasr.train.rng import seed_everything
+from sigasr.train.trainer import Trainer
+from tests.train.standins import (
+    IndexSampler,
+    LetterTokenizer,
+    Loader,
+    tiny_model_config,
+    toy_corpus,
+)
+
+CPU = DistributedContext(rank=0, world_size=1, local_rank=0, device=torch.device("cpu"))
+
+
+def make_trainer(exp_dir, max_steps=10, ctx=CPU, **train):
+    cfg = OmegaConf.structured(ExperimentConfig)
+    cfg.model = tiny_model_config()
+    cfg.train.max_steps = max_steps
+    cfg.train.warmup_steps = 3
+    cfg.train.save_every = 3
+    cfg.train.keep_last = 2
+    cfg.train.accum_grad = 2
+    for key, value in train.items():
+        cfg.train[key] = value
+    seed_everything(0)
+    tokenizer = LetterTokenizer()
+    sampler = IndexSampler(12, batch_size=2, rank=ctx.rank, world_size=ctx.world_size)
+    loader = Loader(toy_corpus(), sampler, tokenizer)
+    dev = {"dev": Loader(toy_corpus(4, seed=1), IndexSampler(4, 2), tokenizer)}
+    return Trainer(cfg, exp_dir, CTCModel(cfg.model), tokenizer, loader, sampler, dev, ctx)
+
+
+class Interrupted(Exception):
+    pass
+
+
+def test_resume_after_interruption_is_bitwise_equal(tmp_path):
+    # 12 items, batches of 2, accum 2: 3 optimizer steps per epoch, so resumes cross epochs.
+    reference = make_trainer(tmp_path / "a", valid_every=4)
+    reference.train()
+
+    interrupted = make_trainer(tmp_path / "b", valid_every=4)
+    original = interrupted._after_step
+
+    def crash_at_8(*args):
+        original(*args)
+        if interrupted.state.step == 8:
+            raise Interrupted
+
+    interrupted._after_step = crash_at_8
+    with pytest.raises(Interrupted):
+        interrupted.train()
+    assert CheckpointDir(tmp_path / "b" / "checkpoints").latest().name == "ckpt-6.pt"
+
+    resumed = make_trainer(tmp_path / "b", valid_every=4)
+    resumed.train()
+    assert resumed.state.step == 10
+    for key, value in reference.model.state_dict().items():
+        assert torch.equal(value, resumed.model.state_dict()[key]), key
+
+
+def test_nonfinite_steps_are_skipped_then_stop(tmp_path):
+    trainer = make_trainer(tmp_path, max_steps=10, max_nonfinite_steps=3, valid_every=0)
+    before = {k: v.clone() for k, v in trainer.model.state_dict().items()}
+    forward = trainer.forward_model.forward
+
+    def poisoned(features, feature_lens):
+        return forward(features * float("nan"), feature_lens)
+
+    trainer.forward_model.forward = poisoned
+    with pytest.raises(NonFiniteLimitError, match="3 consecutive"):
+        trainer.train()
+    assert trainer.guard.total == 3
+    for key, value in trainer.model.state_dict().items():
+        assert torch.equal(value, before[key]), key
