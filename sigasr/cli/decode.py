@@ -70,6 +70,7 @@ def decode(args) -> int:
     import torch
 
     from sigasr.config import load_config
+    from sigasr.data.audio_backend import use_libsndfile
     from sigasr.decode.buckets_plot import plot_wer_by_bucket
     from sigasr.decode.recognize import recognize
     from sigasr.decode.scoring import score, wer_line, write_results
@@ -78,6 +79,7 @@ def decode(args) -> int:
     from sigasr.train.averaging import averaged_model_state
     from sigasr.train.ddp import resolve_device
 
+    use_libsndfile()  # TED-LIUM .sph audio without sph2pipe
     sets = bucket_sets(args.bucket) if args.bucket else None
     exp_dir = Path(args.exp_dir)
     config_path = exp_dir / "config.yaml"

@@ -10,11 +10,11 @@ and counted.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from lhotse import CutSet
 
+from sigasr.data.audio_backend import use_libsndfile
 from sigasr.data.buckets import BUCKETS, bucket_of, bucket_set_name
 from sigasr.data.librispeech import CorpusError
 from sigasr.data.manifests import cuts_path
@@ -41,12 +41,10 @@ def _check_layout(root: Path) -> int:
 
 def tedlium_cuts(root: Path, num_jobs: int) -> tuple[CutSet, DropReport]:
     """Normalized dev+test segment cuts; the report counts ignored and emptied segments."""
-    from lhotse.audio.backend import set_current_audio_backend
     from lhotse.recipes import prepare_tedlium
 
     ignored = _check_layout(root)
-    os.environ["LHOTSE_AUDIO_BACKEND"] = "LibsndfileBackend"  # for worker processes too
-    set_current_audio_backend("LibsndfileBackend")
+    use_libsndfile()
     report = DropReport("tedlium dev+test segments", verbose=False)
     for _ in range(ignored):
         report.skip("stm line", IGNORED)

@@ -250,38 +250,40 @@ class Trainer:
         rng = self.resume()
         tcfg = self.tcfg
         self.progress = TrainProgress(self.state.step, tcfg.max_steps, enabled=self.ctx.is_main)
-        self.model.train()
-        started = time.perf_counter()
-        while self.state.step < tcfg.max_steps:
-            if rng is None:
-                self.sampler.set_epoch(self.state.epoch)
-                self.epoch_start_sampler_state = copy.deepcopy(self.sampler.state_dict())
-                self.state.batches_in_epoch = 0
-            batches = iter(self.train_loader)
-            if rng is not None:
-                # Creating the loader iterator draws from torch's RNG; restore after it.
-                restore_rng_state(rng)
-                rng = None
-            pending: list[dict] = []
-            for batch in batches:
-                self.state.batches_in_epoch += 1
-                pending.append(batch)
-                if len(pending) < tcfg.accum_grad:
-                    continue
-                audio = float(sum(sum(b["durations"]) for b in pending))
-                loss, finite = self._optimizer_step(pending)
-                pending = []
-                self.state.step += 1
-                self.state.audio_seconds += audio * self.ctx.world_size
-                self._after_step(loss, finite, audio * self.ctx.world_size)
-                if self.state.step >= tcfg.max_steps:
-                    break
-            else:
-                self.state.epoch += 1
-                if pending:
-                    self.log(f"epoch end: {len(pending)} batch(es) short of accum_grad, unused")
-        self.progress.close()
-        self.progress = None
+        try:
+            self.model.train()
+            started = time.perf_counter()
+            while self.state.step < tcfg.max_steps:
+                if rng is None:
+                    self.sampler.set_epoch(self.state.epoch)
+                    self.epoch_start_sampler_state = copy.deepcopy(self.sampler.state_dict())
+                    self.state.batches_in_epoch = 0
+                batches = iter(self.train_loader)
+                if rng is not None:
+                    # Creating the loader iterator draws from torch's RNG; restore after it.
+                    restore_rng_state(rng)
+                    rng = None
+                pending: list[dict] = []
+                for batch in batches:
+                    self.state.batches_in_epoch += 1
+                    pending.append(batch)
+                    if len(pending) < tcfg.accum_grad:
+                        continue
+                    audio = float(sum(sum(b["durations"]) for b in pending))
+                    loss, finite = self._optimizer_step(pending)
+                    pending = []
+                    self.state.step += 1
+                    self.state.audio_seconds += audio * self.ctx.world_size
+                    self._after_step(loss, finite, audio * self.ctx.world_size)
+                    if self.state.step >= tcfg.max_steps:
+                        break
+                else:
+                    self.state.epoch += 1
+                    if pending:
+                        self.log(f"epoch end: {len(pending)} batch(es) short of accum_grad, unused")
+        finally:  # also when a non-finite stop or an error ends training
+            self.progress.close()
+            self.progress = None
         elapsed = time.perf_counter() - started
         self.log(
             f"training done: {self.state.step} steps, {self.guard.total} skipped as "

@@ -62,9 +62,6 @@ def test_sentences_are_deterministic_per_seed():
 
 
 def test_corpus_is_deterministic_per_seed(demo_root, tmp_path):
-    # Texts, speakers and layout repeat exactly. eSpeak NG carries waveform state from one
-    # text to the next and jitters some variants unseeded, so with a pool of workers samples
-    # are not bit-identical and lengths vary by a few milliseconds.
     write_demo_corpus(tmp_path, hours=0.01, seed=123, vocab_size=200)
     for sub in ("LibriSpeech/test-other", "TEDLIUM_release-3/legacy/test"):
         files = sorted(p.relative_to(tmp_path) for p in (tmp_path / sub).rglob("*.*"))
@@ -73,18 +70,11 @@ def test_corpus_is_deterministic_per_seed(demo_root, tmp_path):
             if f.suffix == ".txt":
                 assert (tmp_path / f).read_text() == (demo_root / f).read_text(), f
             elif f.suffix == ".stm":
-                a, b = (_stm_fields(root / f) for root in (tmp_path, demo_root))
-                assert [x[0] for x in a] == [x[0] for x in b], f
-                assert np.allclose([x[1] for x in a], [x[1] for x in b], atol=0.5), f
+                assert (tmp_path / f).read_text() == (demo_root / f).read_text(), f
             else:
-                a, b = sf.info(tmp_path / f).frames, sf.info(demo_root / f).frames
-                assert abs(a - b) <= 0.02 * b + 160, f
-
-
-def _stm_fields(path):
-    """(labels and words, (start, end)) per .stm line."""
-    rows = [line.split() for line in path.read_text().splitlines()]
-    return [(r[:3] + r[5:], (float(r[3]), float(r[4]))) for r in rows]
+                a, sr_a = sf.read(tmp_path / f, dtype="int16")
+                b, sr_b = sf.read(demo_root / f, dtype="int16")
+                assert sr_a == sr_b == 16000 and np.array_equal(a, b), f
 
 
 def test_unknown_voice_is_named():

@@ -48,6 +48,10 @@ class ESpeak:
             self._chunks.append(np.ctypeslib.as_array(wav, shape=(num_samples,)).copy())
         return 0
 
+    def seed(self, seed: int) -> None:
+        """Seeds eSpeak NG's own random numbers (voice jitter) for reproducible audio."""
+        self._lib.espeak_ng_SetRandSeed(ctypes.c_long(seed))
+
     def synthesize(self, text: str, voice: str, rate: int, pitch: int) -> np.ndarray:
         """Returns float32 samples in [-1, 1] of ``text`` read by ``voice`` (e.g. "en-us+f3").
 

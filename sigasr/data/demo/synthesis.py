@@ -1,4 +1,10 @@
-"""Rendering demo utterances in a pool of worker processes, each with its own eSpeak engine."""
+"""Rendering demo utterances in worker processes, reproducibly.
+
+eSpeak NG's output depends on its random seed and on everything the process synthesized
+before (its waveform generator keeps state). So utterances are cut into fixed shards, and
+each shard is rendered in a fresh process whose engine is seeded from the shard: the audio
+is then a function of the corpus seed alone, bit for bit, whatever the scheduling.
+"""
 
 from __future__ import annotations
 
@@ -27,12 +33,16 @@ class Utterance:
     path: Path | None = None
 
 
-def _init_worker() -> None:
+def _render_shard(job: tuple[Callable[[Utterance], object], list[Utterance]]) -> list[object]:
+    """Runs in a fresh process (one task per child): a new engine, seeded by the shard."""
     global _engine
     import torch
 
+    fn, shard = job
     torch.set_num_threads(1)
     _engine = ESpeak()
+    _engine.seed(shard[0].noise_seed)
+    return [fn(utt) for utt in shard]
 
 
 def render(utt: Utterance) -> np.ndarray:
@@ -64,9 +74,15 @@ def parallel_render(
     utterances: Sequence[Utterance],
     desc: str,
     num_workers: int = 2,
+    shard_size: int = 32,
 ) -> Iterator[object]:
     """``fn`` over ``utterances`` in order, in ``num_workers`` processes, with a progress bar."""
     ctx = multiprocessing.get_context("fork")
-    with ctx.Pool(num_workers, initializer=_init_worker) as pool:
-        results = pool.imap(fn, utterances, chunksize=4)
-        yield from tqdm(results, total=len(utterances), desc=desc, unit="utt")
+    shards = [list(utterances[i : i + shard_size]) for i in range(0, len(utterances), shard_size)]
+    with (
+        ctx.Pool(num_workers, maxtasksperchild=1) as pool,
+        tqdm(total=len(utterances), desc=desc, unit="utt") as bar,
+    ):
+        for results in pool.imap(_render_shard, [(fn, shard) for shard in shards]):
+            bar.update(len(results))
+            yield from results
