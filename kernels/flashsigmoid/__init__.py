@@ -62,7 +62,8 @@ def flash_sigmoid_attn(
     """Sigmoid attention over padded batches.
 
     Args:
-        q, k, v: (B, N, H, D), one dtype (float16, bfloat16 or float32), one device.
+        q, k, v: (B, N, H, D), one dtype (float16, bfloat16 or float32), one device;
+            D <= 256. The kernels zero-pad a D that is not a multiple of 8 (a copy).
         seq_lens: (B,) int valid lengths in [1, N]; positions >= seq_lens[b] are padding:
             padded keys contribute nothing and padded query rows of the output are 0.
         bias: None, a float, or a tensor broadcastable to (B, H) -- (H,), (B, 1) or (B, H) --
@@ -84,6 +85,9 @@ def flash_sigmoid_attn(
     from flashsigmoid import op  # Triton compiles (or interprets) its kernels on first use
 
     batch, n, heads, dim = q.shape
+    scale = dim**-0.5 if scale is None else float(scale)
+    if dim % 8:  # the kernels take multiples of 8; zero columns change neither Q Kᵀ nor P V
+        q, k, v = (torch.nn.functional.pad(t, (0, -dim % 8)) for t in (q, k, v))
     q, k, v = (t if t.stride(-1) == 1 else t.contiguous() for t in (q, k, v))
     if seq_lens is None:
         seq_lens = torch.full((batch,), n, dtype=torch.int32, device=q.device)
@@ -98,11 +102,11 @@ def flash_sigmoid_attn(
         seq_lens.to(device=q.device, dtype=torch.int32).contiguous(),
         bias_bh.contiguous(),
         slopes.to(device=q.device, dtype=torch.float32).contiguous(),
-        dim**-0.5 if scale is None else float(scale),
+        scale,
         causal,
         bias is not None,
         alibi_slopes is not None,
-    )
+    )[..., :dim]
 
 
 def _check_inputs(q: Tensor, k: Tensor, v: Tensor) -> None:
@@ -118,8 +122,8 @@ def _check_inputs(q: Tensor, k: Tensor, v: Tensor) -> None:
     if not (q.device == k.device == v.device):
         raise ValueError(f"q, k, v must be on one device, got {q.device}, {k.device}, {v.device}")
     dim = q.shape[-1]
-    if use_triton(q) and (dim % 8 or dim > 256):
-        raise ValueError(f"head dim D={dim}: the kernels take multiples of 8 up to 256")
+    if use_triton(q) and dim > 256:
+        raise ValueError(f"head dim D={dim}: the kernels take D up to 256")
 
 
 _DTYPES = (torch.float16, torch.bfloat16, torch.float32)

@@ -1,4 +1,4 @@
-"""`sigasr bench attention|training`: FlashSigmoid against softmax on this GPU."""
+"""`sigasr bench attention|training|one-pass`: kernel, training and transcription figures."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ def register(subparsers) -> None:
     )
     p.add_argument(
         "what",
-        choices=["attention", "training"],
-        help="attention: the kernels alone; training: a recipe model's training step",
+        choices=["attention", "training", "one-pass"],
+        help="attention: the kernels alone; training: a recipe model's training step; "
+        "one-pass: the longest audio transcribe decodes in one pass",
     )
     p.add_argument("options", nargs=argparse.REMAINDER, help="options of that benchmark")
     p.set_defaults(func=_run)
@@ -23,6 +24,8 @@ def register(subparsers) -> None:
 def _run(args) -> int:
     if args.what == "attention":
         from flashsigmoid.benchmark import main
-    else:
+    elif args.what == "training":
         from sigasr.benchmarks.training import main
+    else:
+        from sigasr.benchmarks.one_pass import main
     return main(args.options)

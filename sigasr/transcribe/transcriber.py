@@ -59,8 +59,11 @@ class Transcriber:
         self.word_starts = word_starts or set()
 
     @torch.no_grad()
-    def _encode(self, features: Tensor) -> Tensor:
-        """(T, F) features -> (T', V) log-probabilities on the CPU."""
+    def encode(self, features: Tensor) -> Tensor:
+        """(T, F) features -> (T', V) log-probabilities on the CPU, in one pass.
+
+        Raises ``torch.OutOfMemoryError`` when the device cannot hold the pass.
+        """
         x = features[None].to(self.device)
         lens = torch.tensor([features.size(0)], device=self.device)
         with autocast_for(self.device, "auto"):
@@ -69,14 +72,14 @@ class Transcriber:
 
     def _encode_chunked(self, features: Tensor) -> tuple[Tensor, int]:
         chunks = plan_chunks(features.size(0), self.chunk_frames, self.overlap_frames)
-        pieces = [(c, self._encode(features[c.start : c.end])) for c in chunks]
+        pieces = [(c, self.encode(features[c.start : c.end])) for c in chunks]
         return stitch(pieces), len(chunks)
 
     def log_probs(self, features: Tensor) -> tuple[Tensor, int]:
         """(T', V) log-probabilities of a whole file and the number of chunks used."""
         if features.size(0) <= self.max_one_pass_frames:
             try:
-                return self._encode(features), 1
+                return self.encode(features), 1
             except torch.OutOfMemoryError:
                 torch.cuda.empty_cache()
         return self._encode_chunked(features)

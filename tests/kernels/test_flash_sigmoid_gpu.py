@@ -22,6 +22,7 @@ SIZES = [
     (3, 1000, 2, 256, "per_seq_head", True, False),
     (2, 777, 4, 72, "float", False, True),
     (8, 256, 8, 32, "none", True, True),
+    (4, 300, 4, 36, "log_n", True, False),
 ]
 TOL = {torch.float32: 1e-4, torch.float16: 5e-3, torch.bfloat16: 2e-2}
 

@@ -10,7 +10,8 @@ import flashsigmoid
 from tests.kernels.cases import inputs_of, make_problem, oracle, rel_err
 
 # (N, D, dtype, bias kind, alibi, causal): every length, head dim, bias shape and switch
-# appears, lengths off the 16-wide interpreter tiles, D = 24 and 40 not powers of two.
+# appears, lengths off the 16-wide interpreter tiles, D = 24 and 40 not powers of two, and
+# D = 36 (d_model 144 with 4 heads), not a multiple of 8, zero-padded by the wrapper.
 CASES = [
     (1, 16, torch.float32, "none", False, False),
     (7, 40, torch.float32, "float", True, True),
@@ -22,6 +23,7 @@ CASES = [
     (130, 32, torch.float32, "log_n", True, False),
     (65, 24, torch.float32, "float", False, False),
     (33, 16, torch.float16, "per_head", True, True),
+    (65, 36, torch.float32, "log_n", True, False),
 ]
 TOL = {torch.float32: 1e-5, torch.float16: 5e-3}
 

@@ -1,0 +1,16 @@
+# Source this on a machine that already has the pinned torch stack but no internet (the GPU
+# machines of the device tool): it installs the wheels carried in .whl/ into /tmp/site, and
+# gives tools/venv.sh a .venv that is that machine's own Python, so recipes and tools run as
+# they do on a workstation. Fetch the wheels with the `pip download` line of the device
+# tool's README for the packages KINDS.md does not list (lhotse, jiwer, omegaconf, ...).
+_sigasr_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
+    --target /tmp/site "$_sigasr_root"/.whl/*.whl || return 1
+export PYTHONPATH="/tmp/site:$_sigasr_root:$_sigasr_root/kernels${PYTHONPATH:+:$PYTHONPATH}"
+mkdir -p "$_sigasr_root/.venv/bin"
+ln -sf "$(command -v python3)" "$_sigasr_root/.venv/bin/python"
+printf '#!/bin/sh\nexec python3 -m sigasr "$@"\n' >"$_sigasr_root/.venv/bin/sigasr"
+chmod +x "$_sigasr_root/.venv/bin/sigasr"
+touch "$_sigasr_root/.venv/.sigasr-installed"
+export PATH="$_sigasr_root/.venv/bin:$PATH"
+unset _sigasr_root
