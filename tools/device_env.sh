@@ -8,9 +8,10 @@ python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upg
     --target /tmp/site "$_sigasr_root"/.whl/*.whl || return 1
 export PYTHONPATH="/tmp/site:$_sigasr_root:$_sigasr_root/kernels${PYTHONPATH:+:$PYTHONPATH}"
 mkdir -p "$_sigasr_root/.venv/bin"
-ln -sf "$(command -v python3)" "$_sigasr_root/.venv/bin/python"
+# Wrappers, not links: a linked venv python would not find its own site-packages.
+printf '#!/bin/sh\nexec python3 "$@"\n' >"$_sigasr_root/.venv/bin/python"
 printf '#!/bin/sh\nexec python3 -m sigasr "$@"\n' >"$_sigasr_root/.venv/bin/sigasr"
-chmod +x "$_sigasr_root/.venv/bin/sigasr"
+chmod +x "$_sigasr_root/.venv/bin/python" "$_sigasr_root/.venv/bin/sigasr"
 touch "$_sigasr_root/.venv/.sigasr-installed"
 export PATH="$_sigasr_root/.venv/bin:$PATH"
 unset _sigasr_root

@@ -21,6 +21,11 @@ def register(subparsers) -> None:
     ls.add_argument("--parts", nargs="+", default=list(LIBRISPEECH_PARTS))
     ls.add_argument("--download", action="store_true", help="download the parts first")
     ls.add_argument("--download-dir", help="where to download (default: parent of corpus-dir)")
+    ls.add_argument(
+        "--mirror",
+        default="http://www.openslr.org/resources",
+        help="base URL that serves 12/<part>.tar.gz (default: openslr.org)",
+    )
     ls.add_argument("--feature-dir", default="data/fbank")
     ls.add_argument("--on-the-fly", action="store_true", help="store no features")
     ls.add_argument("--speed-perturb", action="store_true", help="add 0.9x/1.1x train copies")
@@ -59,7 +64,7 @@ def run_librispeech(args) -> int:
         from lhotse.recipes import download_librispeech
 
         target = Path(args.download_dir) if args.download_dir else corpus_dir.parent
-        download_librispeech(target, dataset_parts=list(args.parts))
+        download_librispeech(target, dataset_parts=list(args.parts), base_url=args.mirror)
         if args.stop_after == "download":
             return 0
     manifest_dir = Path(args.manifest_dir)

@@ -41,10 +41,12 @@ def train_dataloader(
         data_cfg.max_utt_duration,
     )
     print(report.table())
+    if len(cuts) == 0:
+        raise ValueError(f"no training cuts left in {list(data_cfg.train_sets)} after filtering")
     sampler = DynamicBucketingSampler(
         cuts,
         max_duration=data_cfg.max_duration,
-        num_buckets=data_cfg.num_buckets,
+        num_buckets=min(data_cfg.num_buckets, len(cuts)),  # lhotse fails on more buckets than cuts
         shuffle=True,
         drop_last=world_size > 1,
         world_size=world_size,
