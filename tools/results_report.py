@@ -50,17 +50,18 @@ _WER = re.compile(r"%WER ([\d.]+)% \[(\d+) / (\d+)")
 # -- one row from an exp dir ------------------------------------------------------------------
 
 
-def count_spikes(grad_norms: list[float | None]) -> tuple[int, list[int], float]:
-    """Spikes under :data:`SPIKE_RULE`: (count, their 0-based indices, largest norm / median)."""
+def count_spikes(grad_norms: list[float | None]) -> tuple[int, list[int], float | None]:
+    """Spikes under :data:`SPIKE_RULE`: (count, their 0-based indices, largest norm / median;
+    None before enough history)."""
     history: list[float] = []
-    spikes, worst = [], 0.0
+    spikes, worst = [], None
     for i, g in enumerate(grad_norms):
         if g is None:
             continue
         if len(history) >= SPIKE_MIN_HISTORY:
             median = statistics.median(history[-SPIKE_WINDOW:])
             ratio = g / max(median, 1e-12)
-            worst = max(worst, ratio)
+            worst = ratio if worst is None else max(worst, ratio)
             if ratio > SPIKE_FACTOR:
                 spikes.append(i)
         history.append(g)
@@ -104,6 +105,7 @@ def row_from_exp_dir(exp_dir: Path) -> dict:
         "params_m": round(CTCModel(cfg.model).num_parameters() / 1e6, 2),
         "steps": cfg.train.max_steps,
         "batch_seconds": cfg.data.max_duration,
+        "max_train_utt_s": cfg.data.max_utt_duration,
         "seed": cfg.train.seed,
         "parallel": int(parallel) if parallel else None,
         "command": _text(exp_dir / "command.txt"),
@@ -111,7 +113,7 @@ def row_from_exp_dir(exp_dir: Path) -> dict:
         "median_step_ms": statistics.median(step_ms) if step_ms else None,
         "spikes": spikes,
         "spike_steps": [train[i]["step"] for i in spike_steps],
-        "max_spike_ratio": round(worst, 2),
+        "max_spike_ratio": worst,
         "nonfinite_steps": sum(g is None for g in grad_norms),
         "final_train_loss": statistics.fmean(losses) if losses else None,
         "curve": {
@@ -252,6 +254,7 @@ def write_markdown(path: Path, generated: str) -> None:
 
 def plot_wer_by_length(rows: dict, path: Path) -> None:
     buckets, long = _order(rows)
+    limits = ", ".join(sorted({f"{r['max_train_utt_s']:g} s" for r in rows.values()}))
     sets = buckets + long
     fig, ax = plt.subplots(figsize=(9, 5))
     for name, row in rows.items():
@@ -263,7 +266,7 @@ def plot_wer_by_length(rows: dict, path: Path) -> None:
         ax.axvline(len(buckets) - 0.5, color="grey", linewidth=0.8, linestyle=":")
     ax.set_xlabel("TED-LIUM segment length bucket | long-form window (decoded in one pass)")
     ax.set_ylabel("WER (%)")
-    ax.set_title("WER by length (trained on utterances of 15 s or less)")
+    ax.set_title(f"WER by length (training utterances up to {limits})")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     _save(fig, path)

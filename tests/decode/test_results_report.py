@@ -24,7 +24,7 @@ def test_spike_rule():
     norms = [1.0] * 30 + [6.0] + [1.0] * 5 + [None, 4.0]
     count, indices, worst = report.count_spikes(norms)
     assert (count, indices, worst) == (1, [30], 6.0)
-    assert report.count_spikes([50.0] + [1.0] * 10)[0] == 0  # too little history to judge
+    assert report.count_spikes([50.0] + [1.0] * 10) == (0, [], None)  # too little history
 
 
 def test_report_tables_plots_and_merge(corpus, tmp_path):
@@ -66,6 +66,7 @@ def test_report_tables_plots_and_merge(corpus, tmp_path):
     assert sig["curve"]["step"] == list(range(1, 7))
     assert sig["curve"]["grad_norm"] == [e["grad_norm"] for e in metrics]
     assert sig["median_step_ms"] is None  # every step is within the first WARM_STEPS
+    assert sig["max_spike_ratio"] is None  # too few steps to judge spikes
     assert sig["parallel"] == 2 and sig["params_m"] > 0
 
     md = (docs / "results.md").read_text()
