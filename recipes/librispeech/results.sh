@@ -9,7 +9,8 @@
 #
 # Stages: 0 demo corpus (H hours of training speech), 1 manifests, fbank and tokenizer,
 #         2 TED-LIUM buckets and long-form windows, 3 train the rows (N at a time on one GPU),
-#         4 decode every row on every set, 5 report (results.md, results.json, img/*.png).
+#         4 decode every row on every set, 5 report (results.md, results.json, img/*.png, and
+#         runs/ROW/: each row's config, metrics.jsonl, logs and WER summaries).
 # Rows are conf/results/<row>.yaml (default: all); OVERRIDEs after -- apply to every row.
 set -euo pipefail
 
@@ -34,7 +35,7 @@ report_dir=""
 merge=()
 overrides=()
 
-usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
     case "$1" in
         --stage) stage="$2"; shift 2 ;;
@@ -168,7 +169,11 @@ each_row 3 train train_row
 each_row 4 decode decode_row
 if [ "$stage" -le 5 ] && [ "$stop_stage" -ge 5 ]; then
     echo "== stage 5 (report)"
-    mkdir -p "$report_dir"
+    mkdir -p "$report_dir/runs"
+    for row in "${rows[@]}"; do  # the small files of each run: --exp-dirs for a later report
+        (cd exp && cp --parents "$row"/{config.yaml,metrics.jsonl,command.txt,parallel.txt} \
+            "$row"/*.log "$row"/decode/wer-summary-*.txt "$report_dir/runs/")
+    done
     python "$repo_dir/tools/results_report.py" --exp-dirs "${rows[@]/#/exp/}" "${merge[@]}" \
         --out "$report_dir/results.md" --json "$report_dir/results.json" \
         --plots "$report_dir/img"
