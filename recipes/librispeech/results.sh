@@ -17,6 +17,7 @@ set -euo pipefail
 recipe_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo_dir="$(cd "$recipe_dir/../.." && pwd)"
 source "$repo_dir/tools/venv.sh"
+source "$repo_dir/tools/stages.sh"
 
 stage=0
 stop_stage=5
@@ -84,23 +85,6 @@ row_command() {
         "${overrides[@]+-- ${overrides[*]}}"
 }
 
-# run_stage N NAME COMMAND...: runs one stage unless it is outside the range or done.
-run_stage() {
-    local n="$1" name="$2"; shift 2
-    if [ "$n" -lt "$stage" ] || [ "$n" -gt "$stop_stage" ]; then return 0; fi
-    local marker="$work_dir/.stage$n.$name.done"
-    if [ -f "$marker" ]; then echo "== stage $n ($name): done before, skipped"; return 0; fi
-    echo "== stage $n ($name)"
-    local start=$SECONDS rc=0
-    "$@" || rc=$?
-    if [ "$rc" -ne 0 ]; then
-        echo "results.sh: stage $n ($name) failed (exit $rc); stages after it did not run." >&2
-        exit "$rc"
-    fi
-    echo "== stage $n ($name): $((SECONDS - start)) s"
-    touch "$marker"
-}
-
 # each_row N NAME FUNC: FUNC ROW for every row not done yet, --parallel at a time; the log of
 # a row is exp/ROW/NAME.log. Fails when any row failed.
 each_row() {
@@ -154,15 +138,15 @@ run_stage 0 demo-data sigasr demo-data --out "$corpus" --hours "$hours" --seed "
     --eval-minutes "$eval_minutes" --talk-rounds "$talk_rounds" --num-jobs "$jobs"
 prepare_data() {
     sigasr prepare librispeech --corpus-dir "$corpus/LibriSpeech" --parts "${parts[@]}" \
-        --manifest-dir data/manifests --feature-dir data/fbank --num-jobs "$jobs"
-    sigasr prepare tokenizer --config "$conf_dir/base.yaml" --manifest-dir data/manifests
+        --manifest-dir data/manifests --feature-dir data/fbank --num-jobs "$jobs" &&
+        sigasr prepare tokenizer --config "$conf_dir/base.yaml" --manifest-dir data/manifests
 }
 run_stage 1 prepare prepare_data
 prepare_tedlium() {
     sigasr prepare tedlium --corpus-dir "$corpus/TEDLIUM_release-3" \
-        --manifest-dir data/manifests --on-the-fly --num-jobs "$jobs"
-    sigasr prepare long-form --corpus-dir "$corpus/TEDLIUM_release-3" \
-        --manifest-dir data/manifests --durations "${durations[@]}" --num-jobs "$jobs"
+        --manifest-dir data/manifests --on-the-fly --num-jobs "$jobs" &&
+        sigasr prepare long-form --corpus-dir "$corpus/TEDLIUM_release-3" \
+            --manifest-dir data/manifests --durations "${durations[@]}" --num-jobs "$jobs"
 }
 run_stage 2 tedlium prepare_tedlium
 each_row 3 train train_row

@@ -3,19 +3,12 @@
 import pytest
 
 from sigasr.train.metrics import METRICS_FILE, read_metrics
-from tests.train.test_trainer import Interrupted, make_trainer
+from tests.train.test_trainer import Interrupted, crash_at_step, make_trainer
 
 
 def test_resumed_run_logs_every_step_once_with_preclip_grad_norm(tmp_path):
     first = make_trainer(tmp_path, valid_every=4, grad_clip=1e-6)
-    original = first._after_step
-
-    def crash_at_8(*args):
-        original(*args)
-        if first.state.step == 8:
-            raise Interrupted
-
-    first._after_step = crash_at_8
+    crash_at_step(first, 8)
     with pytest.raises(Interrupted):
         first.train()
     assert max(e["step"] for e in read_metrics(tmp_path / METRICS_FILE)) == 8
