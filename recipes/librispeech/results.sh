@@ -119,7 +119,7 @@ each_row() {
 train_row() {
     local row="$1"
     row_command "$row" >"exp/$row/command.txt"
-    echo "$parallel" >"exp/$row/parallel.txt"
+    echo $((parallel < ${#rows[@]} ? parallel : ${#rows[@]})) >"exp/$row/parallel.txt"
     sigasr train --config "$conf_dir/$row.yaml" --exp-dir "exp/$row" \
         train.max_steps="$steps" train.warmup_steps=$((steps / 10)) \
         train.valid_every=$((steps / 5)) train.save_every=$((steps / 20)) \
