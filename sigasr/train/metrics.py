@@ -22,11 +22,22 @@ METRICS_FILE = "metrics.jsonl"
 
 
 def read_metrics(path: str | Path) -> list[dict]:
-    """The entries of a ``metrics.jsonl``, in file order; [] when it does not exist."""
+    """The entries of a ``metrics.jsonl``, in file order; [] when it does not exist.
+
+    A last line cut short (the process was killed while writing it) is left out.
+    """
     path = Path(path)
     if not path.is_file():
         return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    lines = path.read_text().splitlines()
+    entries = []
+    for i, line in enumerate(lines):
+        try:
+            entries.append(json.loads(line))
+        except json.JSONDecodeError:
+            if i < len(lines) - 1:
+                raise ValueError(f"{path}:{i + 1}: not a JSON line") from None
+    return entries
 
 
 class MetricsLog:

@@ -12,6 +12,8 @@ def test_resumed_run_logs_every_step_once_with_preclip_grad_norm(tmp_path):
     with pytest.raises(Interrupted):
         first.train()
     assert max(e["step"] for e in read_metrics(tmp_path / METRICS_FILE)) == 8
+    with (tmp_path / METRICS_FILE).open("a") as f:
+        f.write('{"kind": "train", "step": 9, "lo')  # killed while writing
 
     make_trainer(tmp_path, valid_every=4, grad_clip=1e-6).train()  # resumes from step 6
     entries = read_metrics(tmp_path / METRICS_FILE)
