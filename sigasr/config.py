@@ -108,24 +108,36 @@ def _checked_merge(base: DictConfig, other, source: str) -> DictConfig:
         raise ConfigError(f"{source}: invalid config key '{key}': {msg}") from None
 
 
+def _yaml_chain(path: Path, seen: tuple[Path, ...]) -> list[tuple[str, DictConfig]]:
+    """(source, contents) of ``path`` and of the files its ``base:`` keys name, base first."""
+    if not path.is_file():
+        raise ConfigError(f"config file not found: {path}")
+    if path.resolve() in seen:
+        raise ConfigError(f"{path}: 'base' chain loops back to itself")
+    try:
+        loaded = OmegaConf.load(path)
+    except Exception as e:  # yaml syntax errors come in several types
+        raise ConfigError(f"{path}: cannot parse YAML: {e}") from None
+    base = loaded.pop("base", None)
+    chain = [] if base is None else _yaml_chain(path.parent / base, (*seen, path.resolve()))
+    return [*chain, (str(path), loaded)]
+
+
 def load_config(
     path: str | Path | None = None, overrides: list[str] | tuple[str, ...] = ()
 ) -> DictConfig:
     """Schema defaults, then the YAML file at ``path``, then dot-list ``overrides``.
+
+    A file may start from another: ``base: other.yaml`` (relative to the file) is loaded
+    first, and the file's own keys override it; bases can have bases.
 
     Returns a structured :class:`~omegaconf.DictConfig` typed as :class:`ExperimentConfig`.
     Raises :class:`ConfigError` naming the key for unknown keys, bad types or bad syntax.
     """
     cfg = OmegaConf.structured(ExperimentConfig)
     if path is not None:
-        path = Path(path)
-        if not path.is_file():
-            raise ConfigError(f"config file not found: {path}")
-        try:
-            loaded = OmegaConf.load(path)
-        except Exception as e:  # yaml syntax errors come in several types
-            raise ConfigError(f"{path}: cannot parse YAML: {e}") from None
-        cfg = _checked_merge(cfg, loaded, str(path))
+        for source, loaded in _yaml_chain(Path(path), ()):
+            cfg = _checked_merge(cfg, loaded, source)
     for item in overrides:
         if "=" not in item:
             raise ConfigError(f"override '{item}' is not of the form key=value")

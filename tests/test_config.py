@@ -48,3 +48,28 @@ def test_missing_file_and_bad_syntax(tmp_path):
     broken.write_text("model: [unclosed\n")
     with pytest.raises(ConfigError, match="broken.yaml"):
         load_config(broken)
+
+
+def test_base_file_is_loaded_first_and_overridden(tmp_path):
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "root.yaml").write_text("train:\n  lr: 0.5\n  seed: 7\n")
+    (tmp_path / "conf/base.yaml").write_text("base: ../root.yaml\ntrain:\n  lr: 0.1\n")
+    row = tmp_path / "conf/row.yaml"
+    row.write_text("base: base.yaml\nmodel:\n  encoder:\n    pos: rope\n")
+    cfg = load_config(row, ["train.seed=3"])
+    assert (cfg.train.lr, cfg.train.seed, cfg.model.encoder.pos) == (0.1, 3, "rope")
+    assert "base" not in cfg
+
+
+def test_base_errors_name_the_file(tmp_path):
+    (tmp_path / "a.yaml").write_text("base: b.yaml\n")
+    (tmp_path / "b.yaml").write_text("base: a.yaml\n")
+    with pytest.raises(ConfigError, match="loops"):
+        load_config(tmp_path / "a.yaml")
+    (tmp_path / "c.yaml").write_text("base: gone.yaml\n")
+    with pytest.raises(ConfigError, match="gone.yaml.*not found|not found.*gone.yaml"):
+        load_config(tmp_path / "c.yaml")
+    (tmp_path / "d.yaml").write_text("base: e.yaml\n")
+    (tmp_path / "e.yaml").write_text("train:\n  lrate: 1\n")
+    with pytest.raises(ConfigError, match=r"e.yaml.*train.lrate"):
+        load_config(tmp_path / "d.yaml")

@@ -11,6 +11,7 @@ set -euo pipefail
 
 recipe_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$recipe_dir/../../tools/venv.sh"
+source "$recipe_dir/../../tools/stages.sh"
 
 stage=0
 stop_stage=6
@@ -51,22 +52,6 @@ conf_file="$recipe_dir/conf/$config.yaml"
 exp_dir="$work_dir/exp/$config"
 mkdir -p "$work_dir"
 cd "$work_dir"
-
-# run_stage N NAME COMMAND...: runs one stage unless it is outside the range or done.
-run_stage() {
-    local n="$1" name="$2"; shift 2
-    if [ "$n" -lt "$stage" ] || [ "$n" -gt "$stop_stage" ]; then return 0; fi
-    local marker="$work_dir/.stage$n.$name.done"
-    if [ -f "$marker" ]; then echo "== stage $n ($name): done before, skipped"; return 0; fi
-    echo "== stage $n ($name)"
-    local rc=0
-    "$@" || rc=$?
-    if [ "$rc" -ne 0 ]; then
-        echo "run.sh: stage $n ($name) failed (exit $rc); stages after it did not run." >&2
-        exit "$rc"
-    fi
-    touch "$marker"
-}
 
 if $demo; then
     run_stage 0 demo-data sigasr demo-data --out "$work_dir/download/demo"

@@ -1,4 +1,5 @@
-"""`sigasr prepare`: lhotse manifests and fbank (librispeech, tedlium), SentencePiece tokens."""
+"""`sigasr prepare`: lhotse manifests and fbank (librispeech, tedlium), long-form TED-LIUM sets,
+SentencePiece tokens."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ LIBRISPEECH_PARTS = ("train-clean-100", "dev-clean", "dev-other", "test-clean", 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "prepare",
-        help="Prepare lhotse manifests, features and tokenizers (librispeech, tedlium, tokenizer).",
+        help="Prepare lhotse manifests, features and tokenizers "
+        "(librispeech, tedlium, long-form, tokenizer).",
     )
     sub = p.add_subparsers(dest="corpus", metavar="WHAT", required=True)
 
@@ -42,6 +44,18 @@ def register(subparsers) -> None:
     ted.add_argument("--on-the-fly", action="store_true", help="store no features")
     ted.add_argument("--num-jobs", type=int, default=1)
     ted.set_defaults(func=run_tedlium)
+
+    long = sub.add_parser(
+        "long-form",
+        help="TED-LIUM v3 dev+test windows of whole segments, at least D seconds each",
+        description="Writes tedlium-long-<D>s manifests (decode them with --test-sets); "
+        "features are computed at decode time.",
+    )
+    long.add_argument("--corpus-dir", required=True, help="the TEDLIUM_release-3 directory")
+    long.add_argument("--manifest-dir", default="data/manifests")
+    long.add_argument("--durations", type=float, nargs="+", default=[60.0, 120.0, 300.0])
+    long.add_argument("--num-jobs", type=int, default=1)
+    long.set_defaults(func=run_long_form)
 
     tok = sub.add_parser("tokenizer", help="SentencePiece on the training transcripts")
     tok.add_argument("--config", help="experiment YAML; its data section gives the defaults")
@@ -102,6 +116,25 @@ def run_tedlium(args) -> int:
         )
     except CorpusError as e:
         print(f"sigasr prepare tedlium: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def run_long_form(args) -> int:
+    from sigasr.data.librispeech import CorpusError
+    from sigasr.data.long_form import prepare_long_form
+    from sigasr.data.tedlium import talk_cuts
+
+    try:
+        talks, _ = talk_cuts(Path(args.corpus_dir), args.num_jobs)
+    except CorpusError as e:
+        print(f"sigasr prepare long-form: {e}", file=sys.stderr)
+        return 1
+    counts = prepare_long_form(talks, Path(args.manifest_dir), args.durations)
+    empty = [name for name, (n, _) in counts.items() if n == 0]
+    if empty:
+        names = ", ".join(empty)
+        print(f"sigasr prepare long-form: no talk is long enough for {names}", file=sys.stderr)
         return 1
     return 0
 

@@ -68,8 +68,12 @@ def train_dataloader(
 
 
 def eval_dataloader(data_cfg, cuts: CutSet, max_duration: float) -> DataLoader:
-    """Every cut of ``cuts`` exactly once, in manifest order, on every rank (never sharded)."""
+    """Every cut of ``cuts`` exactly once, in manifest order, on every rank (never sharded).
+
+    Batches hold up to ``max_duration`` seconds, raised to the longest cut: no cut is split.
+    """
     on_the_fly = data_cfg.on_the_fly_feats or not all(c.has_features for c in cuts)
+    max_duration = max([max_duration, *(c.duration for c in cuts)])
     sampler = SimpleCutSampler(cuts, max_duration=max_duration, shuffle=False, world_size=1, rank=0)
     return DataLoader(
         AsrDataset(None, on_the_fly=on_the_fly), sampler=sampler, batch_size=None, num_workers=0

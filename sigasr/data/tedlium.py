@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from lhotse import CutSet
+from lhotse.utils import fastcopy
 
 from sigasr.data.audio_backend import use_libsndfile
 from sigasr.data.buckets import BUCKETS, bucket_of, bucket_set_name
@@ -39,8 +40,11 @@ def _check_layout(root: Path) -> int:
     return ignored
 
 
-def tedlium_cuts(root: Path, num_jobs: int) -> tuple[CutSet, DropReport]:
-    """Normalized dev+test segment cuts; the report counts ignored and emptied segments."""
+def talk_cuts(root: Path, num_jobs: int) -> tuple[CutSet, DropReport]:
+    """Dev+test talks, one cut per recording, holding their normalized segments.
+
+    The report counts ignored segments and those emptied by normalization (both dropped).
+    """
     from lhotse.recipes import prepare_tedlium
 
     ignored = _check_layout(root)
@@ -49,18 +53,25 @@ def tedlium_cuts(root: Path, num_jobs: int) -> tuple[CutSet, DropReport]:
     for _ in range(ignored):
         report.skip("stm line", IGNORED)
     manifests = prepare_tedlium(root, dataset_parts=list(PARTS), num_jobs=num_jobs)
-    kept = []
+    talks = []
     for part in PARTS:
-        cuts = CutSet.from_manifests(**manifests[part]).trim_to_supervisions(keep_overlapping=False)
-        for cut in cuts:
-            sup = cut.supervisions[0]
-            text = normalize_text(sup.text)
-            if not text:
-                report.skip(cut.id, "no words after normalization")
-                continue
-            report.keep()
-            kept.append(cut.map_supervisions(lambda s, t=text: s.transform_text(lambda _: t)))
-    return CutSet.from_cuts(kept), report
+        for talk in CutSet.from_manifests(**manifests[part]):
+            kept = []
+            for sup in talk.supervisions:
+                text = normalize_text(sup.text)
+                if not text:
+                    report.skip(sup.id, "no words after normalization")
+                    continue
+                report.keep()
+                kept.append(sup.transform_text(lambda _, t=text: t))
+            talks.append(fastcopy(talk, supervisions=kept))
+    return CutSet.from_cuts(talks), report
+
+
+def tedlium_cuts(root: Path, num_jobs: int) -> tuple[CutSet, DropReport]:
+    """Normalized dev+test segment cuts; the report counts ignored and emptied segments."""
+    talks, report = talk_cuts(root, num_jobs)
+    return talks.trim_to_supervisions(keep_overlapping=False).to_eager(), report
 
 
 def prepare_tedlium_buckets(

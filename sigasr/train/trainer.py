@@ -31,6 +31,7 @@ from sigasr.model import load_state_checked
 from sigasr.train.checkpoint import CheckpointDir, load_checkpoint
 from sigasr.train.ddp import DistributedContext, all_reduce_sum
 from sigasr.train.loss import ctc_loss
+from sigasr.train.metrics import METRICS_FILE, MetricsLog, StepClock
 from sigasr.train.nonfinite import NonFiniteGuard
 from sigasr.train.optimizer import build_optimizer
 from sigasr.train.progress import TrainProgress
@@ -53,7 +54,8 @@ class Trainer:
 
     Args:
         cfg: the resolved experiment config.
-        exp_dir: checkpoints go to ``exp_dir/checkpoints``, logs to ``exp_dir/tensorboard``.
+        exp_dir: checkpoints go to ``exp_dir/checkpoints``, logs to ``exp_dir/tensorboard``
+            and ``exp_dir/metrics.jsonl`` (:mod:`sigasr.train.metrics`).
         model: a :class:`~sigasr.CTCModel` (not yet on the device).
         tokenizer: used to turn validation hypotheses into text.
         train_loader, sampler: from :func:`sigasr.data.loaders.train_dataloader`; the sampler
@@ -97,6 +99,7 @@ class Trainer:
         self.epoch_start_sampler_state: dict = {}
         self.progress: TrainProgress | None = None
         self.writer = None
+        self.metrics: MetricsLog | None = None
         if ctx.is_main:
             from torch.utils.tensorboard import SummaryWriter
 
@@ -202,7 +205,8 @@ class Trainer:
             (loss_sum / max(num_tokens, 1) / self.tcfg.accum_grad).backward()
         return float(loss_sum.detach()), num_tokens
 
-    def _optimizer_step(self, batches: list[dict]) -> tuple[float, bool]:
+    def _optimizer_step(self, batches: list[dict]) -> tuple[float, bool, float]:
+        """Returns the mean loss per token, whether it was finite, and the pre-clip grad norm."""
         loss_sum, num_tokens = 0.0, 0
         for i, batch in enumerate(batches):
             loss, n = self._micro_step(batch, sync=i == len(batches) - 1)
@@ -218,7 +222,7 @@ class Trainer:
             self.optimizer.step()
             self.scheduler.step()
         self.optimizer.zero_grad(set_to_none=True)
-        return float(totals[0] / max(float(totals[1]), 1.0)), finite
+        return float(totals[0] / max(float(totals[1]), 1.0)), finite, float(grad_norm)
 
     # -- validation ----------------------------------------------------------------------
 
@@ -241,6 +245,8 @@ class Trainer:
             self.log(f"step {self.state.step}: [{name}] valid loss {loss:.4f}, WER {wer:.2f}%")
             self._scalar(f"valid/{name}/loss", loss)
             self._scalar(f"valid/{name}/wer", wer)
+            if self.metrics is not None:
+                self.metrics.write("valid", self.state.step, set=name, loss=loss, wer=wer)
         self.model.train()
         restore_rng_state(rng)
 
@@ -249,6 +255,9 @@ class Trainer:
     def train(self) -> None:
         rng = self.resume()
         tcfg = self.tcfg
+        if self.ctx.is_main:
+            self.metrics = MetricsLog(self.exp_dir / METRICS_FILE, self.state.step)
+        clock = StepClock()
         self.progress = TrainProgress(self.state.step, tcfg.max_steps, enabled=self.ctx.is_main)
         try:
             self.model.train()
@@ -270,11 +279,13 @@ class Trainer:
                     if len(pending) < tcfg.accum_grad:
                         continue
                     audio = float(sum(sum(b["durations"]) for b in pending))
-                    loss, finite = self._optimizer_step(pending)
+                    loss, finite, grad_norm = self._optimizer_step(pending)
                     pending = []
                     self.state.step += 1
                     self.state.audio_seconds += audio * self.ctx.world_size
+                    self._log_step(loss, grad_norm, clock.lap())
                     self._after_step(loss, finite, audio * self.ctx.world_size)
+                    clock.reset()  # validation and checkpoints are not step time
                     if self.state.step >= tcfg.max_steps:
                         break
                 else:
@@ -284,6 +295,8 @@ class Trainer:
         finally:  # also when a non-finite stop or an error ends training
             self.progress.close()
             self.progress = None
+            if self.metrics is not None:
+                self.metrics.close()
         elapsed = time.perf_counter() - started
         self.log(
             f"training done: {self.state.step} steps, {self.guard.total} skipped as "
@@ -291,6 +304,15 @@ class Trainer:
         )
         if self.writer is not None:
             self.writer.close()
+
+    def _log_step(self, loss: float, grad_norm: float, step_ms: float) -> None:
+        """One ``train`` entry in metrics.jsonl; grad norm and step time to TensorBoard."""
+        lr = self.scheduler.get_last_lr()[0]
+        if self.metrics is not None:
+            entry = {"loss": loss, "lr": lr, "grad_norm": grad_norm, "step_ms": step_ms}
+            self.metrics.write("train", self.state.step, **entry)
+        self._scalar("train/grad_norm", grad_norm)
+        self._scalar("train/step_ms", step_ms)
 
     def _after_step(self, loss: float, finite: bool, audio_seconds: float) -> None:
         step, tcfg = self.state.step, self.tcfg

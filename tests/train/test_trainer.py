@@ -44,20 +44,25 @@ class Interrupted(Exception):
     pass
 
 
+def crash_at_step(trainer: Trainer, step: int) -> None:
+    """Makes ``trainer`` raise :class:`Interrupted` right after finishing ``step``."""
+    original = trainer._after_step
+
+    def crash(*args):
+        original(*args)
+        if trainer.state.step == step:
+            raise Interrupted
+
+    trainer._after_step = crash
+
+
 def test_resume_after_interruption_is_bitwise_equal(tmp_path):
     # 12 items, batches of 2, accum 2: 3 optimizer steps per epoch, so resumes cross epochs.
     reference = make_trainer(tmp_path / "a", valid_every=4)
     reference.train()
 
     interrupted = make_trainer(tmp_path / "b", valid_every=4)
-    original = interrupted._after_step
-
-    def crash_at_8(*args):
-        original(*args)
-        if interrupted.state.step == 8:
-            raise Interrupted
-
-    interrupted._after_step = crash_at_8
+    crash_at_step(interrupted, 8)
     with pytest.raises(Interrupted):
         interrupted.train()
     assert CheckpointDir(tmp_path / "b" / "checkpoints").latest().name == "ckpt-6.pt"

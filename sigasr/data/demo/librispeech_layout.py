@@ -27,14 +27,15 @@ class PartSpec:
     other: bool
 
 
-def demo_parts(train_hours: float) -> list[PartSpec]:
-    """The five LibriSpeech parts; only the training part scales with ``train_hours``."""
+def demo_parts(train_hours: float, eval_minutes: float) -> list[PartSpec]:
+    """The five LibriSpeech parts: ``train_hours`` of training, ``eval_minutes`` per dev/test."""
+    eval_seconds = eval_minutes * 60
     return [
         PartSpec("train-clean-100", train_hours * 3600, 40, 1000, other=False),
-        PartSpec("dev-clean", 270, 8, 2000, other=False),
-        PartSpec("dev-other", 270, 8, 3000, other=True),
-        PartSpec("test-clean", 270, 8, 4000, other=False),
-        PartSpec("test-other", 270, 8, 5000, other=True),
+        PartSpec("dev-clean", eval_seconds, 8, 2000, other=False),
+        PartSpec("dev-other", eval_seconds, 8, 3000, other=True),
+        PartSpec("test-clean", eval_seconds, 8, 4000, other=False),
+        PartSpec("test-other", eval_seconds, 8, 5000, other=True),
     ]
 
 
@@ -61,11 +62,18 @@ def _plan_part(
 
 
 def write_librispeech(
-    root: Path, train_hours: float, sampler: SentenceSampler, rng: np.random.Generator, seed: int
+    root: Path,
+    train_hours: float,
+    eval_minutes: float,
+    sampler: SentenceSampler,
+    rng: np.random.Generator,
+    seed: int,
+    num_jobs: int,
 ) -> float:
-    """Writes all parts under ``root`` (``.../LibriSpeech``); returns seconds of audio."""
+    """Writes all parts under ``root`` (``.../LibriSpeech``) with ``num_jobs`` processes;
+    returns seconds of audio."""
     total = 0.0
-    for spec in demo_parts(train_hours):
+    for spec in demo_parts(train_hours, eval_minutes):
         utterances = _plan_part(root, spec, sampler, rng, seed)
         transcripts: dict[Path, list[str]] = defaultdict(list)
         for utt in utterances:
@@ -74,5 +82,6 @@ def write_librispeech(
         for chapter_dir, lines in transcripts.items():
             spk, chapter = chapter_dir.parent.name, chapter_dir.name
             (chapter_dir / f"{spk}-{chapter}.trans.txt").write_text("\n".join(lines) + "\n")
-        total += sum(parallel_render(render_to_flac, utterances, f"demo {spec.name}"))
+        rendered = parallel_render(render_to_flac, utterances, f"demo {spec.name}", num_jobs)
+        total += sum(rendered)
     return total

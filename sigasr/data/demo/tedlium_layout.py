@@ -1,7 +1,7 @@
 """The demo corpus in TED-LIUM v3's legacy layout: talk-level ``.sph`` audio and ``.stm`` segments.
 
-Each talk holds segments aimed at every length bucket (30 s+ included), silent gaps between
-them, and one noisy stretch marked ``ignore_time_segment_in_scoring`` as the real corpus has.
+Each talk holds rounds of four segments, one aimed at every length bucket (30 s+ included)
+per round, silent gaps between them, and one noisy stretch marked ``ignore_time_segment_in_scoring`` as the real corpus has.
 Transcripts are lower-case like TED-LIUM's, with an occasional ``<unk>`` in place of a word.
 """
 
@@ -28,15 +28,21 @@ def _stm_text(text: str, rng: np.random.Generator) -> str:
 
 
 def write_tedlium(
-    root: Path, sampler: SentenceSampler, rng: np.random.Generator, seed: int
+    root: Path,
+    sampler: SentenceSampler,
+    rng: np.random.Generator,
+    seed: int,
+    rounds: int,
+    num_jobs: int,
 ) -> float:
-    """Writes ``legacy/{dev,test}/{sph,stm}`` under ``root``; returns seconds of audio."""
+    """Writes ``legacy/{dev,test}/{sph,stm}`` under ``root``, talks of ``rounds`` x 4
+    segments, rendered by ``num_jobs`` processes; returns seconds of audio."""
     talks = []  # (part, name, speaker, utterances)
     for part in ("dev", "test"):
         for _ in range(TALKS_PER_PART):
             speaker = seen_speaker(9000 + len(talks), rng)
             name = f"DemoSpeaker{len(talks):02d}_2026X"
-            order = rng.permutation(len(SEGMENT_SECONDS))
+            order = [b for _ in range(rounds) for b in rng.permutation(len(SEGMENT_SECONDS))]
             utts = []
             for b in order:
                 low, high = SEGMENT_SECONDS[b]
@@ -44,7 +50,7 @@ def write_tedlium(
                 utts.append(Utterance(sampler.sentence(words), speaker, seed * 7919 + len(utts)))
             talks.append((part, name, speaker, utts))
     flat = [u for *_, utts in talks for u in utts]
-    audio = iter(parallel_render(render, flat, "demo TED-LIUM segments"))
+    audio = iter(parallel_render(render, flat, "demo TED-LIUM segments", num_jobs))
     total = 0.0
     for part, name, _speaker, utts in talks:
         (root / "legacy" / part / "sph").mkdir(parents=True, exist_ok=True)
