@@ -43,14 +43,19 @@ def _specialization(arg):
     raise TypeError(f"no fast launch for an argument of type {type(arg).__name__}")
 
 
+def _hooked(*hooks) -> bool:
+    """Whether a launch hook is set (a profiler's). Triton 3.6 keeps empty HookChains when
+    none is, and calls them on every plain launch; the fast launch passes None instead."""
+    return any(hook is not None and getattr(hook, "calls", True) for hook in hooks)
+
+
 def launch(kernel, grid: tuple[int, ...], args: tuple, constexprs: dict) -> None:
     """``kernel[grid](*args, **constexprs)``, through the cached compiled kernel when possible.
 
     args: the runtime (non-constexpr) arguments, which come first in ``kernel``'s signature;
     constexprs: the constexpr arguments by name, plus launch options (num_warps, ...).
     """
-    hooked = knobs.runtime.launch_enter_hook or knobs.runtime.launch_exit_hook
-    if interpreting() or hooked:
+    if interpreting() or _hooked(knobs.runtime.launch_enter_hook, knobs.runtime.launch_exit_hook):
         kernel[grid](*args, **constexprs)
         return
     device = driver.active.get_current_device()
