@@ -31,11 +31,12 @@ ROUNDS = 7
 
 
 def host_us(call) -> float:
-    """Median host microseconds per ``call()`` with the GPU kept busy (module docstring)."""
+    """Median host microseconds per ``call()`` with the GPU kept busy (module docstring);
+    NaN if no burst ever ends before the sleep does (the call itself waits for the GPU)."""
     call()
     torch.cuda.synchronize()
     cycles, per_call = 50_000_000, []
-    while len(per_call) < ROUNDS:
+    for _ in range(ROUNDS + 5):
         torch.cuda._sleep(cycles)
         sleeping = torch.cuda.Event()
         sleeping.record()
@@ -49,7 +50,9 @@ def host_us(call) -> float:
             per_call.append(elapsed / BURST)
         else:  # the GPU went idle during the burst: retry with a longer sleep
             cycles *= 2
-    return 1e6 * statistics.median(per_call)
+        if len(per_call) == ROUNDS:
+            break
+    return 1e6 * statistics.median(per_call) if per_call else float("nan")
 
 
 @contextlib.contextmanager

@@ -67,8 +67,9 @@ def launch(kernel, grid: tuple[int, ...], args: tuple, constexprs: dict) -> None
     cached = _COMPILED.get(key)
     if cached is None:
         compiled = kernel[grid](*args, **constexprs)
-        tail = tuple(constexprs[name] for name in kernel.arg_names[len(args) :])
-        _COMPILED[key] = (compiled, tail)
+        if hasattr(compiled, "packed_metadata"):  # not a future of Triton's async compile
+            tail = tuple(constexprs[name] for name in kernel.arg_names[len(args) :])
+            _COMPILED[key] = (compiled, tail)
         return
     compiled, tail = cached
     grid_x, grid_y, grid_z = (*grid, 1, 1)[:3]

@@ -119,7 +119,8 @@ def _fast_case_grads(batch, n, heads, dim, dtype, bias_kind, misaligned):
     out = flashsigmoid.flash_sigmoid_attn(
         q, k, v, seq_lens=seq_lens, bias=bias, alibi_slopes=slopes
     )
-    dout = torch.randn(out.shape, device="cuda", dtype=dtype)
+    gen = torch.Generator(device="cuda").manual_seed(n)
+    dout = torch.randn(out.shape, device="cuda", dtype=dtype, generator=gen)
     return [out, *torch.autograd.grad(out, inputs_of(q, k, v, bias), dout)]
 
 

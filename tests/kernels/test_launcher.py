@@ -33,7 +33,7 @@ def test_variant_key_is_at_least_as_fine_as_tritons_specialization():
 class _FakeCompiled:
     """Records the launcher calls a CompiledKernel would receive."""
 
-    function, packed_metadata = "function", "packed"
+    function, packed_metadata = "function", "packed"  # a loaded CompiledKernel's handles
 
     def __init__(self):
         self.calls = []
