@@ -6,8 +6,8 @@ For one (batch, head) the attention probabilities of a tile are
             = 0                                                        otherwise
 
 where L is the sequence's valid length and bias is either given per (batch, head) or the
-paper's b = -log L, computed from L in the kernel. Unlike softmax, no row statistics are needed, so any
-tile of P can be recomputed from its Q and K tiles alone.
+paper's b = -log L, computed from L in the kernel. Unlike softmax, no row statistics are
+needed, so any tile of P can be recomputed from its Q and K tiles alone.
 """
 
 import triton
