@@ -13,7 +13,7 @@ A variant is everything the compiled code depends on:
     per tensor argument: dtype, and whether data_ptr % 16 == 0 (Triton assumes 16-byte
         alignment when it holds, for vectorised loads),
     per int argument: == 1 (compiled in as a constant), % 16 == 0 (divisibility hint),
-        whether it fits int32 (i32 or i64 parameter),
+        whether it fits int32 or int64 (i32, i64 or u64 parameter),
     None arguments (compiled in as constants); float arguments are never specialized.
 An argument of any other type, a launch hook (a profiler's), or the interpreter
 (TRITON_INTERPRET=1) takes the plain ``kernel[grid]`` path.
@@ -27,7 +27,7 @@ from triton.runtime.driver import driver
 
 from flashsigmoid.dispatch import interpreting
 
-_INT32 = range(-(2**31), 2**31)
+_INT32, _INT64 = range(-(2**31), 2**31), range(-(2**63), 2**63)
 _COMPILED: dict[tuple, tuple] = {}
 """variant key -> (CompiledKernel, the constexpr values in parameter order)."""
 
@@ -35,7 +35,7 @@ _COMPILED: dict[tuple, tuple] = {}
 def _specialization(arg):
     """What of ``arg`` Triton's compiled code depends on (see the module docstring)."""
     if type(arg) is int:
-        return (arg == 1, arg % 16 == 0, arg in _INT32)
+        return (arg == 1, arg % 16 == 0, arg in _INT32, arg in _INT64)
     if isinstance(arg, torch.Tensor):
         return (arg.dtype, arg.data_ptr() % 16 == 0)
     if arg is None or type(arg) is float:

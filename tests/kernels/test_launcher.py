@@ -15,7 +15,7 @@ def test_variant_key_is_at_least_as_fine_as_tritons_specialization():
     from flashsigmoid.launcher import _specialization
 
     buf = torch.zeros(64)
-    ints = [0, 1, 2, 15, 16, 17, 32, -16, -1, 2**31 - 16, 2**31 - 1, 2**31, 2**40 + 16]
+    ints = [0, 1, 2, 15, 16, 17, 32, -16, -1, 2**31 - 16, 2**31 - 1, 2**31, 2**40 + 16, 2**63]
     tensors = [buf, buf[1:], buf[4:], buf.half(), buf.half()[8:], buf.int()]
     args = [*ints, *tensors, None, 0.5, 3.0]
     for a, b in itertools.combinations(args, 2):
