@@ -13,7 +13,7 @@ import torch
 from torch import Tensor
 
 from flashsigmoid.dispatch import use_triton
-from flashsigmoid.reference import bias_to_bh, sigmoid_attn_reference
+from flashsigmoid.reference import bias_to_bh, log_n_bias, sigmoid_attn_reference
 from flashsigmoid.rope import apply_rope
 
 __all__ = [
@@ -23,11 +23,6 @@ __all__ = [
     "alibi_slopes",
     "sigmoid_attn_reference",
 ]
-
-
-def log_n_bias(seq_lens: Tensor) -> Tensor:
-    """The paper's sigmoid bias b = -log n for each sequence: seq_lens (B,) -> (B, 1) float32."""
-    return -torch.log(seq_lens.to(torch.float32)).unsqueeze(1)
 
 
 def alibi_slopes(num_heads: int) -> Tensor:
@@ -68,7 +63,9 @@ def flash_sigmoid_attn(
             padded keys contribute nothing and padded query rows of the output are 0.
         bias: None, a float, or a tensor broadcastable to (B, H) -- (H,), (B, 1) or (B, H) --
             added to every logit of that (batch, head). Differentiable.
-            The paper's b = -log n is ``log_n_bias(seq_lens)``.
+            ``"log_n"``: the paper's b = -log n with n = seq_lens[b] (N without seq_lens),
+            made inside the kernels; equals ``bias=log_n_bias(seq_lens)`` without its
+            tensor ops (the cheap way to ask for it).
         alibi_slopes: None or (H,) float32; adds -slope_h * |i - j| (full distance).
         scale: logit scale, default D ** -0.5.
         causal: keep only j <= i.
@@ -76,7 +73,7 @@ def flash_sigmoid_attn(
     Returns:
         (B, N, H, D) in q's dtype.
     """
-    _check_inputs(q, k, v)
+    _check_inputs(q, k, v, bias)
     if not use_triton(q):
         return sigmoid_attn_reference(
             q, k, v, seq_lens=seq_lens, bias=bias, alibi_slopes=alibi_slopes, scale=scale,
@@ -84,32 +81,40 @@ def flash_sigmoid_attn(
         )  # fmt: skip
     from flashsigmoid import op  # Triton compiles (or interprets) its kernels on first use
 
+    # Eager calls pay this host code every time: it avoids tensor ops where inputs are already
+    # in the kernels' form (each op costs ~10 us on the host, more than the kernel at N=256).
     batch, n, heads, dim = q.shape
     scale = dim**-0.5 if scale is None else float(scale)
     if dim % 8:  # the kernels take multiples of 8; zero columns change neither Q Kᵀ nor P V
         q, k, v = (torch.nn.functional.pad(t, (0, -dim % 8)) for t in (q, k, v))
     q, k, v = (t if t.stride(-1) == 1 else t.contiguous() for t in (q, k, v))
-    if seq_lens is None:
-        seq_lens = torch.full((batch,), n, dtype=torch.int32, device=q.device)
-    bias_bh = bias_to_bh(bias, batch, heads, q.device, torch.float32)
-    if bias_bh is None:
-        bias_bh = torch.zeros(batch, heads, dtype=torch.float32, device=q.device)
-    slopes = alibi_slopes if alibi_slopes is not None else torch.zeros(heads, device=q.device)
-    return op.attention(
+    log_n = isinstance(bias, str)
+    out = op.attention(
         q,
         k,
         v,
-        seq_lens.to(device=q.device, dtype=torch.int32).contiguous(),
-        bias_bh.contiguous(),
-        slopes.to(device=q.device, dtype=torch.float32).contiguous(),
+        _vector(seq_lens, q.device, (torch.int32, torch.int64)),
+        None if log_n else bias_to_bh(bias, batch, heads, q.device, torch.float32),
+        _vector(alibi_slopes, q.device, (torch.float32,)),
         scale,
         causal,
-        bias is not None,
-        alibi_slopes is not None,
-    )[..., :dim]
+        log_n,
+    )
+    return out[..., :dim] if dim % 8 else out
 
 
-def _check_inputs(q: Tensor, k: Tensor, v: Tensor) -> None:
+def _vector(t: Tensor | None, device, dtypes) -> Tensor | None:
+    """t on ``device`` in one of ``dtypes`` (else the first) with unit stride: a no-op if it is."""
+    if t is None:
+        return None
+    if t.device != device or t.dtype not in dtypes:
+        t = t.to(device=device, dtype=dtypes[0])
+    return t.contiguous()
+
+
+def _check_inputs(q: Tensor, k: Tensor, v: Tensor, bias) -> None:
+    if isinstance(bias, str) and bias != "log_n":
+        raise ValueError(f"bias='{bias}': the one named bias is 'log_n'")
     if not (q.shape == k.shape == v.shape) or q.dim() != 4:
         raise ValueError(
             f"q, k, v must share one (B, N, H, D) shape, got {tuple(q.shape)}, "

@@ -15,8 +15,14 @@ import torch
 import triton
 import triton.language as tl
 
-from flashsigmoid.tiles import load_rows, probs_tile, store_rows
-from flashsigmoid.tuning import AUTOTUNE_KEY, backward_configs, kernel_options, launch
+from flashsigmoid.tiles import load_rows, probs_tile, sequence_terms, store_rows
+from flashsigmoid.tuning import (
+    AUTOTUNE_KEY,
+    backward_configs,
+    kernel_options,
+    launch,
+    sequence_args,
+)
 
 
 @triton.jit
@@ -46,7 +52,7 @@ def _dkdv_step(
     return dk, dv, db
 
 
-@triton.jit
+@triton.jit(do_not_specialize=["N"])  # as in the forward kernel
 def _dkdv_kernel(
     Q, K, V, dO, dK, dV, dBias, SeqLens, Bias, Slopes,
     stride_qb, stride_qn, stride_qh,
@@ -54,19 +60,21 @@ def _dkdv_kernel(
     stride_vb, stride_vn, stride_vh,
     stride_dob, stride_don, stride_doh,
     stride_gb, stride_gn, stride_gh,  # dK and dV share one layout
+    stride_bias_b, stride_bias_h,
     N, H, scale, N_BUCKET,
     HEAD_DIM: tl.constexpr, D_PAD: tl.constexpr,
-    BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr,
-    CAUSAL: tl.constexpr, HAS_BIAS: tl.constexpr, HAS_ALIBI: tl.constexpr,
+    BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, CAUSAL: tl.constexpr,
+    HAS_SEQ_LENS: tl.constexpr, BIAS: tl.constexpr, HAS_ALIBI: tl.constexpr,
     FAST: tl.constexpr, PRECISION: tl.constexpr,
 ):  # fmt: skip
     pid_n = tl.program_id(0)
     pid_bh = tl.program_id(1)
     b = pid_bh // H
     h = pid_bh % H
-    seq_len = tl.load(SeqLens + b)
-    bias = tl.load(Bias + pid_bh) if HAS_BIAS else 0.0
-    slope = tl.load(Slopes + h) if HAS_ALIBI else 0.0
+    seq_len, bias, slope = sequence_terms(
+        SeqLens, Bias, Slopes, b, h, stride_bias_b, stride_bias_h, N,
+        HAS_SEQ_LENS, BIAS, HAS_ALIBI,
+    )  # fmt: skip
 
     start_n = pid_n * BLOCK_N
     offs_n = start_n + tl.arange(0, BLOCK_N)
@@ -119,7 +127,7 @@ def _dkdv_kernel(
     store_rows(dK, (dk * scale).to(dK.dtype.element_ty), offs_n, stride_gn, offs_d, N,
                HEAD_DIM, D_PAD)  # fmt: skip
     store_rows(dV, dv.to(dV.dtype.element_ty), offs_n, stride_gn, offs_d, N, HEAD_DIM, D_PAD)
-    if HAS_BIAS:
+    if BIAS == "tensor":  # dBias: (B, H) contiguous
         tl.atomic_add(dBias + pid_bh + tl.arange(0, 1), db)
 
 
@@ -147,7 +155,7 @@ def _dq_step(
     return dq
 
 
-@triton.jit
+@triton.jit(do_not_specialize=["N"])
 def _dq_kernel(
     Q, K, V, dO, dQ, SeqLens, Bias, Slopes,
     stride_qb, stride_qn, stride_qh,
@@ -155,19 +163,21 @@ def _dq_kernel(
     stride_vb, stride_vn, stride_vh,
     stride_dob, stride_don, stride_doh,
     stride_gb, stride_gn, stride_gh,
+    stride_bias_b, stride_bias_h,
     N, H, scale, N_BUCKET,
     HEAD_DIM: tl.constexpr, D_PAD: tl.constexpr,
-    BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr,
-    CAUSAL: tl.constexpr, HAS_BIAS: tl.constexpr, HAS_ALIBI: tl.constexpr,
+    BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, CAUSAL: tl.constexpr,
+    HAS_SEQ_LENS: tl.constexpr, BIAS: tl.constexpr, HAS_ALIBI: tl.constexpr,
     FAST: tl.constexpr, PRECISION: tl.constexpr,
 ):  # fmt: skip
     pid_m = tl.program_id(0)
     pid_bh = tl.program_id(1)
     b = pid_bh // H
     h = pid_bh % H
-    seq_len = tl.load(SeqLens + b)
-    bias = tl.load(Bias + pid_bh) if HAS_BIAS else 0.0
-    slope = tl.load(Slopes + h) if HAS_ALIBI else 0.0
+    seq_len, bias, slope = sequence_terms(
+        SeqLens, Bias, Slopes, b, h, stride_bias_b, stride_bias_h, N,
+        HAS_SEQ_LENS, BIAS, HAS_ALIBI,
+    )  # fmt: skip
 
     start_m = pid_m * BLOCK_M
     offs_m = start_m + tl.arange(0, BLOCK_M)
@@ -203,29 +213,39 @@ def _dq_kernel(
     store_rows(dQ, dq.to(dQ.dtype.element_ty), offs_m, stride_gn, offs_d, N, HEAD_DIM, D_PAD)
 
 
-_dkdv_tuned = triton.autotune(
-    configs=backward_configs(), key=AUTOTUNE_KEY, reset_to_zero=["dBias"]
-)(_dkdv_kernel)
+def _zero_dbias(nargs, reset_only=False):
+    """Autotuning runs the dK/dV kernel once per config: each run adds into a zeroed dBias."""
+    if nargs["dBias"] is not None:
+        nargs["dBias"].zero_()
+
+
+_dkdv_tuned = triton.autotune(configs=backward_configs(), key=AUTOTUNE_KEY, pre_hook=_zero_dbias)(
+    _dkdv_kernel
+)
 _dq_tuned = triton.autotune(configs=backward_configs(), key=AUTOTUNE_KEY)(_dq_kernel)
 
 
-def backward(do, q, k, v, seq_lens, bias, slopes, scale, causal, has_bias, has_alibi):
-    """Returns dQ, dK, dV (B, N, H, D) and d bias (B, H) float32 for the forward's inputs."""
+def backward(do, q, k, v, seq_lens, bias, slopes, scale, causal, log_n):
+    """dQ, dK, dV (B, N, H, D) and d bias ((B, H) float32, None without a bias tensor).
+
+    The arguments are the forward's (flashsigmoid.forward.forward) and dO.
+    """
     batch, n, heads, dim = q.shape
     do = do if do.stride(-1) == 1 else do.contiguous()
     dq, dk, dv = (torch.empty(q.shape, dtype=q.dtype, device=q.device) for _ in range(3))
-    dbias = torch.zeros(batch, heads, dtype=torch.float32, device=q.device)
+    dbias = None
+    if bias is not None:
+        dbias = torch.zeros(batch, heads, dtype=torch.float32, device=q.device)
     opts = kernel_options(q, n, dim)
+    bias_strides, flags = sequence_args(seq_lens, bias, slopes, log_n)
     strides = (*q.stride()[:3], *k.stride()[:3], *v.stride()[:3], *do.stride()[:3])
-    grad_strides = dq.stride()[:3]
+    tail = (*dq.stride()[:3], *bias_strides, n, heads, scale, opts.n_bucket)
     meta = dict(
-        HEAD_DIM=dim, D_PAD=opts.d_pad, CAUSAL=causal, HAS_BIAS=has_bias,
-        HAS_ALIBI=has_alibi, FAST=opts.fast, PRECISION=opts.precision,
+        HEAD_DIM=dim, D_PAD=opts.d_pad, CAUSAL=causal, **flags,
+        FAST=opts.fast, PRECISION=opts.precision,
     )  # fmt: skip
-    dkdv_args = (q, k, v, do, dk, dv, dbias, seq_lens, bias, slopes, *strides, *grad_strides,
-                 n, heads, scale, opts.n_bucket)  # fmt: skip
-    dq_args = (q, k, v, do, dq, seq_lens, bias, slopes, *strides, *grad_strides,
-               n, heads, scale, opts.n_bucket)  # fmt: skip
+    dkdv_args = (q, k, v, do, dk, dv, dbias, seq_lens, bias, slopes, *strides, *tail)
+    dq_args = (q, k, v, do, dq, seq_lens, bias, slopes, *strides, *tail)
     dkdv_grid = lambda m: (triton.cdiv(n, m["BLOCK_N"]), batch * heads)  # noqa: E731
     dq_grid = lambda m: (triton.cdiv(n, m["BLOCK_M"]), batch * heads)  # noqa: E731
     launch(_dkdv_kernel, _dkdv_tuned, dkdv_grid, dkdv_args, meta, opts, q.dtype)

@@ -78,16 +78,15 @@ def _naive_sigmoid(causal):
 def _flash_sigmoid(padded, causal):
     def run(q, k, v, lengths):
         return flashsigmoid.flash_sigmoid_attn(
-            q, k, v, seq_lens=lengths if padded else None,
-            bias=flashsigmoid.log_n_bias(lengths), causal=causal,
-        )  # fmt: skip
+            q, k, v, seq_lens=lengths if padded else None, bias="log_n", causal=causal
+        )
 
     return run
 
 
 def _rope_then_flash_sigmoid(q, k, v, lengths):
     q, k = flashsigmoid.apply_rope(q, k)
-    return flashsigmoid.flash_sigmoid_attn(q, k, v, bias=flashsigmoid.log_n_bias(lengths))
+    return flashsigmoid.flash_sigmoid_attn(q, k, v, bias="log_n")
 
 
 def _varlen(lengths: torch.Tensor, n: int):
@@ -147,20 +146,26 @@ def time_passes(fn, q, k, v, lengths) -> tuple[float, float, float]:
     return fwd, bwd, total
 
 
+def problem(shape: Shape, dtype=torch.bfloat16, seed: int = 0):
+    """Random q, k, v (B, N, H, D) on the GPU, requiring grad, and the lengths (B,) int64."""
+    gen = torch.Generator(device="cuda").manual_seed(seed)
+    q, k, v = (
+        torch.randn(shape.batch, shape.n, shape.heads, shape.dim, device="cuda",
+                    dtype=dtype, generator=gen).requires_grad_()
+        for _ in range(3)
+    )  # fmt: skip
+    if shape.padded:
+        lo = int(0.4 * shape.n)
+        lengths = torch.randint(lo, shape.n + 1, (shape.batch,), device="cuda", generator=gen)
+    else:
+        lengths = torch.full((shape.batch,), shape.n, device="cuda")
+    return q, k, v, lengths
+
+
 def run(shapes: list[Shape], dtype=torch.bfloat16, seed: int = 0) -> list[dict]:
     results = []
     for shape in shapes:
-        gen = torch.Generator(device="cuda").manual_seed(seed)
-        q, k, v = (
-            torch.randn(shape.batch, shape.n, shape.heads, shape.dim, device="cuda",
-                        dtype=dtype, generator=gen).requires_grad_()
-            for _ in range(3)
-        )  # fmt: skip
-        if shape.padded:
-            lo = int(0.4 * shape.n)
-            lengths = torch.randint(lo, shape.n + 1, (shape.batch,), device="cuda", generator=gen)
-        else:
-            lengths = torch.full((shape.batch,), shape.n, device="cuda")
+        q, k, v, lengths = problem(shape, dtype, seed)
         flops = _flops(shape, lengths)
         for name, fn in candidates(shape, lengths).items():
             try:

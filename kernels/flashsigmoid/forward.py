@@ -9,8 +9,14 @@ import torch
 import triton
 import triton.language as tl
 
-from flashsigmoid.tiles import load_rows, probs_tile, store_rows
-from flashsigmoid.tuning import AUTOTUNE_KEY, forward_configs, kernel_options, launch
+from flashsigmoid.tiles import load_rows, probs_tile, sequence_terms, store_rows
+from flashsigmoid.tuning import (
+    AUTOTUNE_KEY,
+    forward_configs,
+    kernel_options,
+    launch,
+    sequence_args,
+)
 
 
 @triton.jit
@@ -51,13 +57,14 @@ def _accumulate(
     return acc
 
 
-@triton.jit
+@triton.jit(do_not_specialize=["N"])  # N may be 1: keep it a runtime value (sequence_terms)
 def _forward_kernel(
     Q, K, V, Out, SeqLens, Bias, Slopes,
     stride_qb, stride_qn, stride_qh,
     stride_kb, stride_kn, stride_kh,
     stride_vb, stride_vn, stride_vh,
     stride_ob, stride_on, stride_oh,
+    stride_bias_b, stride_bias_h,
     N, H, scale,
     N_BUCKET,  # bucketed N: the autotuning key, so new lengths do not re-tune
     HEAD_DIM: tl.constexpr,
@@ -65,7 +72,8 @@ def _forward_kernel(
     BLOCK_M: tl.constexpr,
     BLOCK_N: tl.constexpr,
     CAUSAL: tl.constexpr,
-    HAS_BIAS: tl.constexpr,
+    HAS_SEQ_LENS: tl.constexpr,
+    BIAS: tl.constexpr,  # "none", "tensor" or "log_n"
     HAS_ALIBI: tl.constexpr,
     FAST: tl.constexpr,
     PRECISION: tl.constexpr,
@@ -74,9 +82,10 @@ def _forward_kernel(
     pid_bh = tl.program_id(1)
     b = pid_bh // H
     h = pid_bh % H
-    seq_len = tl.load(SeqLens + b)
-    bias = tl.load(Bias + pid_bh) if HAS_BIAS else 0.0
-    slope = tl.load(Slopes + h) if HAS_ALIBI else 0.0
+    seq_len, bias, slope = sequence_terms(
+        SeqLens, Bias, Slopes, b, h, stride_bias_b, stride_bias_h, N,
+        HAS_SEQ_LENS, BIAS, HAS_ALIBI,
+    )  # fmt: skip
 
     start_m = pid_m * BLOCK_M
     offs_m = start_m + tl.arange(0, BLOCK_M)
@@ -114,19 +123,24 @@ def _forward_kernel(
 _forward_tuned = triton.autotune(configs=forward_configs(), key=AUTOTUNE_KEY)(_forward_kernel)
 
 
-def forward(q, k, v, seq_lens, bias, slopes, scale, causal, has_bias, has_alibi):
-    """Launches the forward kernel. q, k, v: (B, N, H, D) with unit stride in D; returns O."""
+def forward(q, k, v, seq_lens, bias, slopes, scale, causal, log_n):
+    """Launches the forward kernel. q, k, v: (B, N, H, D) with unit stride in D; returns O.
+
+    seq_lens (B,), bias (B, H) (any strides) and slopes (H,) may each be None; log_n says
+    that the bias is -log L, computed in the kernel (bias is then None).
+    """
     batch, n, heads, dim = q.shape
     out = torch.empty(q.shape, dtype=q.dtype, device=q.device)
     opts = kernel_options(q, n, dim)
+    bias_strides, flags = sequence_args(seq_lens, bias, slopes, log_n)
     args = (
         q, k, v, out, seq_lens, bias, slopes,
-        *q.stride()[:3], *k.stride()[:3], *v.stride()[:3], *out.stride()[:3],
+        *q.stride()[:3], *k.stride()[:3], *v.stride()[:3], *out.stride()[:3], *bias_strides,
         n, heads, scale, opts.n_bucket,
     )  # fmt: skip
     meta = dict(
-        HEAD_DIM=dim, D_PAD=opts.d_pad, CAUSAL=causal, HAS_BIAS=has_bias,
-        HAS_ALIBI=has_alibi, FAST=opts.fast, PRECISION=opts.precision,
+        HEAD_DIM=dim, D_PAD=opts.d_pad, CAUSAL=causal, **flags,
+        FAST=opts.fast, PRECISION=opts.precision,
     )  # fmt: skip
     grid = lambda m: (triton.cdiv(n, m["BLOCK_M"]), batch * heads)  # noqa: E731
     launch(_forward_kernel, _forward_tuned, grid, args, meta, opts, q.dtype)

@@ -9,8 +9,16 @@ import torch
 from torch import Tensor
 
 
+def log_n_bias(seq_lens: Tensor) -> Tensor:
+    """The paper's sigmoid bias b = -log n for each sequence: seq_lens (B,) -> (B, 1) float32."""
+    return -torch.log(seq_lens.to(torch.float32)).unsqueeze(1)
+
+
 def bias_to_bh(bias, batch: int, heads: int, device, dtype) -> Tensor | None:
-    """None, a float, or a tensor broadcastable to (B, H) -> a (B, H) tensor (or None)."""
+    """None, a float, or a tensor broadcastable to (B, H) -> a (B, H) tensor (or None).
+
+    A tensor comes back as a broadcast view (strides 0 where it was broadcast), not a copy.
+    """
     if bias is None:
         return None
     if not torch.is_tensor(bias):
@@ -42,6 +50,9 @@ def sigmoid_attn_reference(
     """
     batch, n, heads, dim = q.shape
     scale = dim**-0.5 if scale is None else scale
+    if isinstance(bias, str):  # "log_n", checked by flash_sigmoid_attn
+        lengths = seq_lens if seq_lens is not None else torch.full((batch,), n, device=q.device)
+        bias = log_n_bias(lengths)
     cdt = torch.float64 if q.dtype == torch.float64 else torch.float32
     qf, kf, vf = (t.to(cdt) for t in (q, k, v))
     logits = torch.einsum("bihd,bjhd->bhij", qf, kf) * scale  # (B, H, N, N)

@@ -5,8 +5,9 @@ For one (batch, head) the attention probabilities of a tile are
     P[i, j] = sigmoid(q_i . k_j * scale + bias - slope * |i - j|)   if j < L, i < L (and j <= i)
             = 0                                                        otherwise
 
-where L is the sequence's valid length. Unlike softmax, no row statistics are needed, so any
-tile of P can be recomputed from its Q and K tiles alone.
+where L is the sequence's valid length and bias is either given per (batch, head) or the
+paper's b = -log L, computed from L in the kernel. Unlike softmax, no row statistics are
+needed, so any tile of P can be recomputed from its Q and K tiles alone.
 """
 
 import triton
@@ -23,6 +24,31 @@ def sigmoid(x, FAST: tl.constexpr):
         return 0.5 * t + 0.5
     else:
         return 1.0 / (1.0 + tl.exp(-x))
+
+
+@triton.jit
+def sequence_terms(
+    SeqLens, Bias, Slopes, b, h, stride_bias_b, stride_bias_h, N,
+    HAS_SEQ_LENS: tl.constexpr, BIAS: tl.constexpr, HAS_ALIBI: tl.constexpr,
+):  # fmt: skip
+    """The valid length L, logit bias and ALiBi slope of batch b, head h.
+
+    L = SeqLens[b] (int32 or int64), or N without SeqLens. BIAS is "none" (0), "tensor"
+    (Bias[b, h] read through its strides, so a broadcast (B, 1) or (H,) bias is not copied)
+    or "log_n" (-log L, nothing to read).
+    """
+    if HAS_SEQ_LENS:
+        seq_len = tl.load(SeqLens + b).to(tl.int32)
+    else:
+        seq_len = N
+    if BIAS == "tensor":
+        bias = tl.load(Bias + b * stride_bias_b + h * stride_bias_h)
+    elif BIAS == "log_n":
+        bias = -tl.log(seq_len.to(tl.float32))
+    else:
+        bias = 0.0
+    slope = tl.load(Slopes + h) if HAS_ALIBI else 0.0
+    return seq_len, bias, slope
 
 
 @triton.jit

@@ -7,12 +7,14 @@ length. FLASHSIGMOID_AUTOTUNE=0 uses fixed tiles instead (no tuning at all).
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 
 import torch
 import triton
 
+from flashsigmoid import launcher
 from flashsigmoid.dispatch import interpreting
 
 
@@ -25,25 +27,39 @@ class KernelOptions:
     fixed: tuple[int, int, int, int] | None  # (BLOCK_M, BLOCK_N, warps, stages) or autotune
 
 
-def _fixed_tiles(q: torch.Tensor, d_pad: int):
+def _fixed_tiles(itemsize: int, d_pad: int, interpret: bool, autotune: str):
     """The tiles used without autotuning: tiny in the interpreter, else by row width."""
-    if interpreting():
+    if interpret:
         return (16, 16, 4, 1)
-    if os.environ.get("FLASHSIGMOID_AUTOTUNE", "1") == "0":
-        return (64, 64, 4, 2) if d_pad * q.element_size() <= 256 else (32, 32, 4, 1)
+    if autotune == "0":
+        return (64, 64, 4, 2) if d_pad * itemsize <= 256 else (32, 32, 4, 1)
     return None
 
 
 def kernel_options(q: torch.Tensor, n: int, dim: int) -> KernelOptions:
-    half = q.dtype in (torch.float16, torch.bfloat16)
+    """The launch choices for q's dtype, length n and head dim (cached: called every launch)."""
+    autotune = os.environ.get("FLASHSIGMOID_AUTOTUNE", "1")
+    return _kernel_options(q.dtype, n, dim, interpreting(), autotune)
+
+
+@functools.lru_cache(maxsize=4096)
+def _kernel_options(dtype, n: int, dim: int, interpret: bool, autotune: str) -> KernelOptions:
+    half = dtype in (torch.float16, torch.bfloat16)
     d_pad = max(16, triton.next_power_of_2(dim))
     return KernelOptions(
         d_pad=d_pad,
         n_bucket=max(64, triton.next_power_of_2(n)),
-        fast=half and not interpreting(),
-        precision="ieee" if q.dtype == torch.float32 else "tf32",
-        fixed=_fixed_tiles(q, d_pad),
+        fast=half and not interpret,
+        precision="ieee" if dtype == torch.float32 else "tf32",
+        fixed=_fixed_tiles(dtype.itemsize, d_pad, interpret, autotune),
     )
+
+
+def sequence_args(seq_lens, bias, slopes, log_n: bool):
+    """The bias strides and the constexpr flags for ``tiles.sequence_terms``."""
+    bias_kind = "log_n" if log_n else "none" if bias is None else "tensor"
+    flags = dict(HAS_SEQ_LENS=seq_lens is not None, BIAS=bias_kind, HAS_ALIBI=slopes is not None)
+    return (bias.stride() if bias is not None else (0, 0)), flags
 
 
 AUTOTUNE_KEY = ["N_BUCKET", "HEAD_DIM", "CAUSAL"]
@@ -58,7 +74,7 @@ def launch(kernel, tuned, grid, args, meta: dict, opts: KernelOptions, dtype) ->
 
     The autotuner runs once per key; later calls launch the plain kernel with its choice,
     which skips the autotuner's per-call Python cost (about 45 us per launch on the H100
-    host, see kernels/NOTES.md).
+    host, see kernels/NOTES.md), through its cached compiled binary (flashsigmoid.launcher).
     """
     if opts.fixed is not None:
         block_m, block_n, warps, stages = opts.fixed
@@ -70,7 +86,7 @@ def launch(kernel, tuned, grid, args, meta: dict, opts: KernelOptions, dtype) ->
             tuned[grid](*args, **meta)
             _TUNED[key] = tuned.best_config.all_kwargs()
             return
-    kernel[grid(tiles)](*args, **meta, **tiles)
+    launcher.launch(kernel, grid(tiles), args, {**meta, **tiles})
 
 
 def _configs(shapes):

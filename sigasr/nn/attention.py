@@ -77,10 +77,10 @@ class MultiHeadSelfAttention(nn.Module):
             persistent=False,
         )
 
-    def _score_bias(self, lengths: Tensor):
-        """The sigmoid bias b: None, a float, (H,) or (B, 1)."""
+    def _score_bias(self):
+        """The sigmoid bias b: None, a float, (H,), or "log_n" (made in the kernel from lengths)."""
         if self.sigmoid_bias == "log_n":
-            return flashsigmoid.log_n_bias(lengths)
+            return "log_n"
         if self.sigmoid_bias == "const":
             return self.sigmoid_bias_value
         return self.bias  # learnable (H,) or None
@@ -97,8 +97,8 @@ class MultiHeadSelfAttention(nn.Module):
                 q,
                 k,
                 v,
-                seq_lens=lengths.to(torch.int32),
-                bias=self._score_bias(lengths),
+                seq_lens=lengths,  # int64 or int32, read as is
+                bias=self._score_bias(),
                 alibi_slopes=self.alibi_slopes,
                 scale=1.0 / math.sqrt(self.head_dim),
             )

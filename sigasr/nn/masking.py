@@ -18,4 +18,4 @@ def zero_padding(x: Tensor, lengths: Tensor) -> Tensor:
     """
     mask = lengths_to_mask(lengths, x.size(1))
     mask = mask.view(*mask.shape, *([1] * (x.dim() - 2)))
-    return torch.where(mask, x, torch.zeros((), dtype=x.dtype, device=x.device))
+    return torch.where(mask, x, 0.0)  # a Python scalar: no zero tensor to fill per call

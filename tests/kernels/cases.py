@@ -4,7 +4,7 @@ import torch
 
 import flashsigmoid
 
-BIAS_KINDS = ("none", "float", "per_head", "per_seq", "per_seq_head", "log_n")
+BIAS_KINDS = ("none", "float", "per_head", "per_seq", "per_seq_head", "log_n", "log_n_named")
 
 
 def make_bias(kind: str, batch: int, heads: int, seq_lens, device, gen):
@@ -14,6 +14,8 @@ def make_bias(kind: str, batch: int, heads: int, seq_lens, device, gen):
         return -1.25
     if kind == "log_n":
         return flashsigmoid.log_n_bias(seq_lens).to(device)
+    if kind == "log_n_named":  # the same bias, made inside the kernels
+        return "log_n"
     shape = {"per_head": (heads,), "per_seq": (batch, 1), "per_seq_head": (batch, heads)}[kind]
     return torch.randn(shape, generator=gen).to(device).requires_grad_()
 

@@ -23,6 +23,7 @@ SIZES = [
     (2, 777, 4, 72, "float", False, True),
     (8, 256, 8, 32, "none", True, True),
     (4, 300, 4, 36, "log_n", True, False),
+    (4, 750, 8, 64, "log_n_named", True, False),
 ]
 TOL = {torch.float32: 1e-4, torch.float16: 5e-3, torch.bfloat16: 2e-2}
 
@@ -48,9 +49,9 @@ def test_gpu_matches_reference(dtype, batch, n, heads, dim, bias_kind, alibi, ca
 
 
 class _Attention(torch.nn.Module):
-    def __init__(self, heads=4, dim=64):
+    def __init__(self, heads=4, dim=64, named_bias=True):
         super().__init__()
-        self.heads, self.dim = heads, dim
+        self.heads, self.dim, self.named_bias = heads, dim, named_bias
         self.qkv = torch.nn.Linear(heads * dim, 3 * heads * dim)
         self.register_buffer("slopes", flashsigmoid.alibi_slopes(heads))
 
@@ -58,16 +59,17 @@ class _Attention(torch.nn.Module):
         b, n, _ = x.shape
         q, k, v = self.qkv(x).view(b, n, 3, self.heads, self.dim).unbind(2)
         q, k = flashsigmoid.apply_rope(q, k)
+        bias = "log_n" if self.named_bias else flashsigmoid.log_n_bias(seq_lens)
         out = flashsigmoid.flash_sigmoid_attn(
-            q, k, v, seq_lens=seq_lens, bias=flashsigmoid.log_n_bias(seq_lens),
-            alibi_slopes=self.slopes,
-        )  # fmt: skip
+            q, k, v, seq_lens=seq_lens, bias=bias, alibi_slopes=self.slopes
+        )
         return out.reshape(b, n, -1)
 
 
-def test_torch_compile_fullgraph_traces_through_the_kernels():
+@pytest.mark.parametrize("named_bias", [True, False])
+def test_torch_compile_fullgraph_traces_through_the_kernels(named_bias):
     torch.manual_seed(0)
-    model = _Attention().cuda().to(torch.bfloat16)
+    model = _Attention(named_bias=named_bias).cuda().to(torch.bfloat16)
     x = torch.randn(4, 300, 256, device="cuda", dtype=torch.bfloat16, requires_grad=True)
     seq_lens = torch.tensor([300, 200, 100, 1], device="cuda", dtype=torch.int32)
     eager = model(x, seq_lens)
@@ -95,3 +97,62 @@ def test_cuda_graph_capture_replays_the_kernels():
         graph.replay()
         assert rel_err(static_out, model(x, seq_lens)) < 1e-3
         assert rel_err(eager, static_out) > 1e-2  # the replay used the new x
+
+
+# (B, N, H, D, dtype, bias kind, misaligned q): variants that must not share a compiled kernel
+FAST_CASES = [
+    (2, 300, 4, 64, torch.bfloat16, "log_n_named", False),
+    (2, 300, 4, 64, torch.bfloat16, "log_n_named", True),  # q.data_ptr() % 16 != 0
+    (3, 129, 2, 40, torch.float16, "per_seq", False),
+    (2, 129, 2, 40, torch.float32, "per_seq", False),
+    (1, 1, 1, 16, torch.float16, "none", False),  # N = H = B = 1, strides of 1
+]
+
+
+def _fast_case_grads(batch, n, heads, dim, dtype, bias_kind, misaligned):
+    q, k, v, seq_lens, bias, slopes = make_problem(
+        batch, n, heads, dim, dtype, "cuda", seed=n, alibi=True, bias_kind=bias_kind
+    )
+    if misaligned:  # the same values one element into a buffer: 2-byte aligned, not 16
+        buf = torch.empty(q.numel() + 1, device="cuda", dtype=dtype)
+        q = buf[1:].view(q.shape).copy_(q.detach()).requires_grad_()
+    out = flashsigmoid.flash_sigmoid_attn(
+        q, k, v, seq_lens=seq_lens, bias=bias, alibi_slopes=slopes
+    )
+    gen = torch.Generator(device="cuda").manual_seed(n)
+    dout = torch.randn(out.shape, device="cuda", dtype=dtype, generator=gen)
+    return [out, *torch.autograd.grad(out, inputs_of(q, k, v, bias), dout)]
+
+
+class _CountingCache(dict):
+    """launcher._COMPILED that counts its hits (fast launches)."""
+
+    hits = 0
+
+    def get(self, key, default=None):
+        value = super().get(key, default)
+        self.hits += value is not None
+        return value
+
+
+def test_fast_launch_is_bitwise_the_plain_launch(monkeypatch):
+    from flashsigmoid import launcher
+
+    with monkeypatch.context() as m:
+        plain = lambda kernel, grid, args, meta: kernel[grid](*args, **meta)  # noqa: E731
+        m.setattr(launcher, "launch", plain)
+        want = [_fast_case_grads(*case) for case in FAST_CASES]
+    cache = _CountingCache()
+    monkeypatch.setattr(launcher, "_COMPILED", cache)
+    first = [_fast_case_grads(*case) for case in FAST_CASES]  # fills the cache
+    variants, hits = len(cache), cache.hits
+    # Again in reverse order, so each case follows a different variant than before.
+    second = [_fast_case_grads(*case) for case in reversed(FAST_CASES)][::-1]
+    assert len(cache) == variants  # nothing new to compile ...
+    assert cache.hits - hits == 3 * len(FAST_CASES)  # ... and all 3 launches per case hit
+    for case, w, got1, got2 in zip(FAST_CASES, want, first, second, strict=True):
+        for i, (a, b, c) in enumerate(zip(w, got1, got2, strict=True)):
+            if case[5] == "per_seq" and i == 4:  # d bias: summed with atomics, any order
+                assert rel_err(b, a) < 1e-6 and rel_err(c, a) < 1e-6, case
+            else:
+                assert torch.equal(a, b) and torch.equal(a, c), (case, i)

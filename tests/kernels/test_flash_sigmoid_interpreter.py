@@ -24,6 +24,8 @@ CASES = [
     (65, 24, torch.float32, "float", False, False),
     (33, 16, torch.float16, "per_head", True, True),
     (65, 36, torch.float32, "log_n", True, False),
+    (65, 32, torch.float32, "log_n_named", True, True),
+    (33, 16, torch.float16, "log_n_named", False, False),
 ]
 TOL = {torch.float32: 1e-5, torch.float16: 5e-3}
 
@@ -51,6 +53,36 @@ def test_matches_float64_reference(interpret, n, dim, dtype, bias_kind, alibi, c
         assert torch.all(out[b, length:] == 0)
         for g in grads[:3]:
             assert torch.all(g[b, length:] == 0)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float16])
+def test_in_kernel_log_n_bias_equals_the_explicit_bias(interpret, dtype):
+    """bias="log_n" (-log L in the kernel, int32 or int64 lengths, or N without them) gives
+    the output and gradients of bias=log_n_bias(seq_lens), up to the last bit of the log
+    (numpy's here, libdevice's on the GPU, torch's for the explicit bias)."""
+    q, k, v, seq_lens, _, slopes = make_problem(
+        2, 37, 2, 16, dtype, "cpu", seed=11, alibi=True, bias_kind="none"
+    )
+    dout = torch.randn(q.shape, generator=torch.Generator().manual_seed(2)).to(dtype)
+
+    def run(lengths, bias):
+        out = flashsigmoid.flash_sigmoid_attn(
+            q, k, v, seq_lens=lengths, bias=bias, alibi_slopes=slopes
+        )
+        return [out, *torch.autograd.grad(out, (q, k, v), dout)]
+
+    full = torch.full((2,), 37)
+    for lengths, want_lengths in ((seq_lens, seq_lens), (seq_lens.int(), seq_lens), (None, full)):
+        got = run(lengths, "log_n")
+        want = run(want_lengths, flashsigmoid.log_n_bias(want_lengths))
+        for g, w in zip(got, want, strict=True):
+            assert rel_err(g, w) < (1e-6 if dtype == torch.float32 else 1e-4)
+
+
+def test_named_bias_is_checked():
+    q = torch.randn(1, 4, 2, 16)
+    with pytest.raises(ValueError, match="log_n"):
+        flashsigmoid.flash_sigmoid_attn(q, q, q, bias="log")
 
 
 def test_interpreter_path_is_really_taken(interpret, monkeypatch):

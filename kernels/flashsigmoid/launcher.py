@@ -1,0 +1,81 @@
+"""Launching a ``triton.jit`` kernel with little host time: its compiled binary, cached.
+
+``kernel[grid](*args)`` binds the arguments, works out Triton's specialization of each one,
+looks the compiled kernel up and only then launches it: about 45 us of Python per launch on
+the H100 host (kernels/NOTES.md), more than the whole kernel at small ASR shapes. Here the
+first launch of a variant goes through ``kernel[grid]``, which compiles (or finds) the
+``CompiledKernel`` and returns it; later launches of the same variant call its launcher
+directly.
+
+A variant is everything the compiled code depends on:
+    the constexpr values and launch options (tiles, num_warps, num_stages),
+    the current device,
+    per tensor argument: dtype, and whether data_ptr % 16 == 0 (Triton assumes 16-byte
+        alignment when it holds, for vectorised loads),
+    per int argument: == 1 (compiled in as a constant), % 16 == 0 (divisibility hint),
+        whether it fits int32 or int64 (i32, i64 or u64 parameter),
+    None arguments (compiled in as constants); float arguments are never specialized.
+An argument of any other type, a launch hook (a profiler's), or the interpreter
+(TRITON_INTERPRET=1) takes the plain ``kernel[grid]`` path.
+"""
+
+from __future__ import annotations
+
+import torch
+from triton import knobs
+from triton.runtime.driver import driver
+
+from flashsigmoid.dispatch import interpreting
+
+_INT32, _INT64 = range(-(2**31), 2**31), range(-(2**63), 2**63)
+_COMPILED: dict[tuple, tuple] = {}
+"""variant key -> (CompiledKernel, the constexpr values in parameter order)."""
+
+
+def _specialization(arg):
+    """What of ``arg`` Triton's compiled code depends on (see the module docstring)."""
+    if type(arg) is int:
+        return (arg == 1, arg % 16 == 0, arg in _INT32, arg in _INT64)
+    if isinstance(arg, torch.Tensor):
+        return (arg.dtype, arg.data_ptr() % 16 == 0)
+    if arg is None or type(arg) is float:
+        return type(arg)
+    raise TypeError(f"no fast launch for an argument of type {type(arg).__name__}")
+
+
+def _hooked(*hooks) -> bool:
+    """Whether a launch hook is set (a profiler's). Triton 3.6 keeps empty HookChains when
+    none is, and calls them on every plain launch; the fast launch passes None instead."""
+    return any(hook is not None and getattr(hook, "calls", True) for hook in hooks)
+
+
+def launch(kernel, grid: tuple[int, ...], args: tuple, constexprs: dict) -> None:
+    """``kernel[grid](*args, **constexprs)``, through the cached compiled kernel when possible.
+
+    args: the runtime (non-constexpr) arguments, which come first in ``kernel``'s signature;
+    constexprs: the constexpr arguments by name, plus launch options (num_warps, ...).
+    """
+    if interpreting() or _hooked(knobs.runtime.launch_enter_hook, knobs.runtime.launch_exit_hook):
+        kernel[grid](*args, **constexprs)
+        return
+    device = driver.active.get_current_device()
+    try:
+        key = (kernel, device, *constexprs.items(), *map(_specialization, args))
+    except TypeError:
+        kernel[grid](*args, **constexprs)
+        return
+    cached = _COMPILED.get(key)
+    if cached is None:
+        compiled = kernel[grid](*args, **constexprs)
+        if hasattr(compiled, "packed_metadata"):  # not a future of Triton's async compile
+            tail = tuple(constexprs[name] for name in kernel.arg_names[len(args) :])
+            _COMPILED[key] = (compiled, tail)
+        return
+    compiled, tail = cached
+    grid_x, grid_y, grid_z = (*grid, 1, 1)[:3]
+    stream = driver.active.get_current_stream(device)
+    # The launcher takes every parameter in signature order; constexprs are skipped by it.
+    compiled.run(
+        grid_x, grid_y, grid_z, stream, compiled.function, compiled.packed_metadata,
+        None, None, None, *args, *tail,
+    )  # fmt: skip

@@ -1,0 +1,172 @@
+"""Host time per eager FlashSigmoid call, and eager ms against SDPA cuDNN, at ASR shapes.
+
+    PYTHONPATH=.:kernels python tools/host_overhead.py [--autotune] [--markdown FILE]
+
+Host time: CPU wall time per call, averaged over a burst of calls launched while the GPU is
+held busy by a ``torch.cuda._sleep`` kernel queued just before the burst. Nothing in the burst
+waits for the GPU (the launches only queue), so the time is the host's alone: Python,
+autograd, allocator and the launch calls. A burst is valid only if the sleep is still running
+when it ends (checked with an event; the sleep is lengthened otherwise); the median over
+rounds is reported. Eager ms: ``triton.testing.do_bench`` medians of the same calls, as in
+``sigasr bench attention``.
+
+Tiles are fixed (FLASHSIGMOID_AUTOTUNE=0) unless --autotune: the host cost does not depend on
+them, and autotuning six kernel keys from a cold cache takes minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import statistics
+import sys
+import time
+
+import torch
+
+ASR_SHAPES = [(64, 8, 256, 64), (32, 8, 750, 64), (32, 4, 750, 64)]
+BURST = 40  # calls per burst: at most ~5 launches each, well inside the GPU's launch queue
+ROUNDS = 7
+
+
+def host_us(call) -> float:
+    """Median host microseconds per ``call()`` with the GPU kept busy (module docstring);
+    NaN if no burst ever ends before the sleep does (the call itself waits for the GPU)."""
+    call()
+    torch.cuda.synchronize()
+    cycles, per_call = 50_000_000, []
+    for _ in range(ROUNDS + 5):
+        torch.cuda._sleep(cycles)
+        sleeping = torch.cuda.Event()
+        sleeping.record()
+        start = time.perf_counter()
+        for _ in range(BURST):
+            call()
+        elapsed = time.perf_counter() - start
+        still_busy = not sleeping.query()
+        torch.cuda.synchronize()
+        if still_busy:
+            per_call.append(elapsed / BURST)
+        else:  # the GPU went idle during the burst: retry with a longer sleep
+            cycles *= 2
+        if len(per_call) == ROUNDS:
+            break
+    return 1e6 * statistics.median(per_call) if per_call else float("nan")
+
+
+@contextlib.contextmanager
+def plain_launches():
+    """Launches through ``kernel[grid](...)`` as before v5, for comparison."""
+    from flashsigmoid import launcher
+
+    fast = launcher.launch
+    launcher.launch = lambda kernel, grid, args, constexprs: kernel[grid](*args, **constexprs)
+    try:
+        yield
+    finally:
+        launcher.launch = fast
+
+
+def measure(shape) -> dict:
+    import flashsigmoid
+    from flashsigmoid.benchmark import candidates, problem, time_passes
+
+    q, k, v, lengths = problem(shape)
+    rows = candidates(shape, lengths)
+    ours = rows["flashsigmoid"]
+    cudnn = rows["sdpa-cudnn+mask" if shape.padded else "sdpa-cudnn"]
+    dout = torch.randn_like(q)
+    seq_lens = lengths if shape.padded else None
+
+    def fwd(fn):
+        return lambda: fn(q, k, v, lengths)
+
+    def fwd_bwd(fn):
+        return lambda: torch.autograd.grad(fn(q, k, v, lengths), (q, k, v), dout)
+
+    def explicit_bias(q, k, v, lengths):  # the v4 way of asking for b = -log n
+        bias = flashsigmoid.log_n_bias(lengths)
+        return flashsigmoid.flash_sigmoid_attn(q, k, v, seq_lens=seq_lens, bias=bias)
+
+    r = dict(shape=shape.label())
+    r["host_fwd"], r["host_fb"] = host_us(fwd(ours)), host_us(fwd_bwd(ours))
+    r["cudnn_host_fwd"], r["cudnn_host_fb"] = host_us(fwd(cudnn)), host_us(fwd_bwd(cudnn))
+    r["host_fwd_explicit_bias"] = host_us(fwd(explicit_bias))
+    with plain_launches():
+        r["host_fwd_plain"], r["host_fb_plain"] = host_us(fwd(ours)), host_us(fwd_bwd(ours))
+    r["fwd"], _, r["fb"] = time_passes(ours, q, k, v, lengths)
+    r["cudnn_fwd"], _, r["cudnn_fb"] = time_passes(cudnn, q, k, v, lengths)
+    return r
+
+
+def markdown(results: list[dict]) -> str:
+    import triton
+
+    lines = [
+        f"GPU: {torch.cuda.get_device_name()}; torch {torch.__version__}; triton "
+        f"{triton.__version__}; bf16; tiles: "
+        f"{'autotuned' if os.environ['FLASHSIGMOID_AUTOTUNE'] == '1' else 'fixed'}.",
+        "Host: us of CPU time per eager call (GPU kept busy); bwd = f+b - fwd. "
+        "Eager: do_bench median ms. Speedup: cuDNN ms / FlashSigmoid ms.",
+        "",
+        "| shape B,H,N,D | host fwd | host bwd | host f+b | plain launch fwd / f+b "
+        "| explicit bias fwd | cuDNN host fwd / f+b | fwd ms (cuDNN) | f+b ms (cuDNN) "
+        "| speedup fwd / f+b |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r['shape']} | {r['host_fwd']:.0f} | {r['host_fb'] - r['host_fwd']:.0f} "
+            f"| {r['host_fb']:.0f} | {r['host_fwd_plain']:.0f} / {r['host_fb_plain']:.0f} "
+            f"| {r['host_fwd_explicit_bias']:.0f} "
+            f"| {r['cudnn_host_fwd']:.0f} / {r['cudnn_host_fb']:.0f} "
+            f"| {r['fwd']:.3f} ({r['cudnn_fwd']:.3f}) | {r['fb']:.3f} ({r['cudnn_fb']:.3f}) "
+            f"| {r['cudnn_fwd'] / r['fwd']:.2f}x / {r['cudnn_fb'] / r['fb']:.2f}x |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def summary(results: list[dict]) -> str:
+    host_fwd = [r["host_fwd"] for r in results]
+    host_bwd = [r["host_fb"] - r["host_fwd"] for r in results]
+    fwd_x = [r["cudnn_fwd"] / r["fwd"] for r in results]
+    fb_x = [r["cudnn_fb"] / r["fb"] for r in results]
+    faster = sum(f > 1 for f in fwd_x) + sum(f > 1 for f in fb_x)
+    return (
+        f"SUMMARY host/call fwd {min(host_fwd):.0f}-{max(host_fwd):.0f} us, "
+        f"bwd {min(host_bwd):.0f}-{max(host_bwd):.0f} us (target <= 80); "
+        f"eager vs SDPA cuDNN fwd {min(fwd_x):.2f}-{max(fwd_x):.2f}x, "
+        f"f+b {min(fb_x):.2f}-{max(fb_x):.2f}x; faster in {faster}/{2 * len(results)}"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--autotune", action="store_true", help="autotune tiles (slow start)")
+    parser.add_argument("--markdown", help="also write the table to this file")
+    args = parser.parse_args(argv)
+    os.environ["FLASHSIGMOID_AUTOTUNE"] = "1" if args.autotune else "0"
+    if not torch.cuda.is_available():
+        print("host_overhead: needs a CUDA GPU; none is visible.")
+        return 2
+    from flashsigmoid import launcher
+    from flashsigmoid.benchmark import Shape
+
+    shapes = [Shape(*s, padded=padded) for padded in (False, True) for s in ASR_SHAPES]
+    results = []
+    for shape in shapes:
+        results.append(measure(shape))
+        print(f"  {shape.label()} done", flush=True)
+    table = markdown(results)
+    print(table)
+    print(f"compiled kernels cached for fast launch: {len(launcher._COMPILED)}")
+    if args.markdown:
+        with open(args.markdown, "w") as f:
+            f.write(table)
+    print(summary(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
