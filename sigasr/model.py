@@ -11,6 +11,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import Tensor, nn
 
+from sigasr.atomic import atomic_path, atomic_write_text
 from sigasr.config import ModelConfig
 from sigasr.nn import ConformerEncoder, TransformerEncoder, subsampled_length
 
@@ -84,9 +85,10 @@ class CTCModel(nn.Module):
         """Writes ``config.yaml`` and ``model.safetensors`` (no pickle) into ``directory``."""
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
-        (directory / CONFIG_FILE).write_text(OmegaConf.to_yaml(self.cfg, resolve=True))
+        atomic_write_text(directory / CONFIG_FILE, OmegaConf.to_yaml(self.cfg, resolve=True))
         state = {k: v.detach().contiguous().cpu() for k, v in self.state_dict().items()}
-        save_file(state, str(directory / WEIGHTS_FILE), metadata={"format": "sigasr-ctc"})
+        with atomic_path(directory / WEIGHTS_FILE) as tmp:
+            save_file(state, str(tmp), metadata={"format": "sigasr-ctc"})
 
     @classmethod
     def from_pretrained(cls, directory: str | Path, map_location="cpu") -> CTCModel:

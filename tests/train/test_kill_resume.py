@@ -10,7 +10,7 @@ import time
 import torch
 
 from sigasr.train.checkpoint import CheckpointDir, load_checkpoint
-from tests.tiny_corpus import ROOT, sigasr, train_args
+from tools.tiny_corpus import ROOT, sigasr, train_args
 
 OVERRIDES = ["train.max_steps=14", "train.save_every=3", "train.valid_every=5", "train.seed=7"]
 
