@@ -77,11 +77,11 @@ def load_checkpoint(path: str | Path) -> dict:
     except pickle.UnpicklingError as e:
         raise CorruptCheckpointError(
             f"{path}: refused to load with weights_only=True: it is corrupt or holds objects "
-            f"other than tensors and plain values ({str(e).splitlines()[0]})"
+            f"other than tensors and plain values ({_first_line(e)})"
         ) from None
     except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError) as e:
         raise CorruptCheckpointError(
-            f"{path}: truncated or corrupt checkpoint ({str(e).splitlines()[0]})"
+            f"{path}: truncated or corrupt checkpoint ({_first_line(e)})"
         ) from None
     if not isinstance(state, dict) or "model" not in state or "step" not in state:
         raise CorruptCheckpointError(
@@ -97,6 +97,10 @@ def load_checkpoint(path: str | Path) -> dict:
             f"{path}: checksum mismatch; the file was damaged after writing"
         )
     return state
+
+
+def _first_line(error: Exception) -> str:
+    return (str(error).splitlines() or [type(error).__name__])[0]
 
 
 class CheckpointDir:
