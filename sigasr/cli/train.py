@@ -89,8 +89,6 @@ def train(args) -> int:
     try:
         if ctx.is_main:
             check_same_experiment(cfg, exp_dir / "config.yaml")
-            exp_dir.mkdir(parents=True, exist_ok=True)
-            save_config(cfg, exp_dir / "config.yaml")
         seed_everything(cfg.train.seed)
         model = CTCModel(cfg.model)
         if ctx.is_main:
@@ -110,6 +108,9 @@ def train(args) -> int:
             )
             for name in cfg.data.dev_sets
         }
+        if ctx.is_main:  # only once the data loads: a failed start leaves no experiment behind
+            exp_dir.mkdir(parents=True, exist_ok=True)
+            save_config(cfg, exp_dir / "config.yaml")
         trainer = Trainer(cfg, exp_dir, model, tokenizer, train_loader, sampler, dev_loaders, ctx)
         trainer.train()
     finally:

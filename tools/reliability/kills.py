@@ -91,8 +91,15 @@ def train_losses(exp_dir: Path) -> dict[int, float]:
     return {e["step"]: e["loss"] for e in entries}
 
 
-def run_trial(root: Path, exp_dir: Path, ref: Reference, rng: random.Random, f: KillFigures):
-    """Kills the same command 1-3 times at random moments, then lets it finish."""
+def run_trial(
+    root: Path,
+    exp_dir: Path,
+    ref: Reference,
+    rng: random.Random,
+    f: KillFigures,
+    first_kill_mid_write: bool = False,
+):
+    """Kills the same command 2-4 times at random moments, then lets it finish."""
     ckpts = CheckpointDir(exp_dir / "checkpoints")
     damaged: list[Path] = []
     expected_resume: Path | None = None
@@ -103,15 +110,17 @@ def run_trial(root: Path, exp_dir: Path, ref: Reference, rng: random.Random, f: 
             proc = subprocess.Popen(
                 command(root, exp_dir), cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=_env()
             )
-            killed = _kill_at_random(proc, ckpts, ref.seconds, rng)
+            mid_write = (first_kill_mid_write and attempt == 0) or rng.random() < 0.5
+            killed = _kill_at_random(proc, ckpts, ref.seconds, mid_write, rng)
             proc.wait(timeout=TIMEOUT_S)
         if attempt > 0:
             _check_resume(log, expected_resume, f)
-        if not killed:
+        good = [p for p in ckpts.paths() if p not in damaged]
+        if not killed:  # it finished first; the final command resumes at the end
+            expected_resume = good[-1] if good else None
             break
         f.kills += 1
         f.kills_mid_write += _write_in_progress(ckpts)
-        good = [p for p in ckpts.paths() if p not in damaged]
         if len(good) >= 2 and rng.random() < 0.3 and _damage(good[-1], rng):
             damaged.append(good.pop())
             f.damaged += 1
@@ -146,13 +155,14 @@ def _env() -> dict:
     return {**os.environ, "SIGASR_SLOW_WRITE_S": str(SLOW_WRITE_S)}
 
 
-def _kill_at_random(proc, ckpts: CheckpointDir, seconds: float, rng: random.Random) -> bool:
+def _kill_at_random(
+    proc, ckpts: CheckpointDir, seconds: float, mid_write: bool, rng: random.Random
+) -> bool:
     """SIGKILLs ``proc`` at a random time, or at a random moment of a checkpoint write."""
     deadline = time.monotonic() + rng.uniform(0.5, seconds)
-    mid_write = rng.random() < 0.5
     while proc.poll() is None and time.monotonic() < deadline + TIMEOUT_S * mid_write:
         if mid_write and _write_in_progress(ckpts):
-            time.sleep(rng.uniform(0.0, 4 * SLOW_WRITE_S))
+            time.sleep(rng.uniform(0.0, 3 * SLOW_WRITE_S))  # inside the 4-piece write
             break
         elif not mid_write and time.monotonic() >= deadline:
             break
