@@ -51,7 +51,7 @@ def read_cuts(path: Path) -> CutSet:
                 if cut.id in seen:
                     raise ManifestError(f"{where}: cut id '{cut.id}' appears twice")
                 seen.add(cut.id)
-                for file in _files_of(cut):
+                for file in input_files(cut):
                     files.setdefault(file, where)
                 cuts.append(cut)
     except (OSError, EOFError, zlib.error, UnicodeDecodeError) as e:
@@ -89,8 +89,9 @@ def _cut_problem(cut) -> str | None:
     return None
 
 
-def _files_of(cut) -> list[str]:
-    files = [cut.features.storage_path] if cut.has_features else []
-    if cut.has_recording:
+def input_files(cut, features: bool = True, audio: bool = True) -> list[str]:
+    """The feature archive and/or audio files ``cut`` reads."""
+    files = [cut.features.storage_path] if features and cut.has_features else []
+    if audio and cut.has_recording:
         files += [s.source for s in cut.recording.sources if s.type == "file"]
     return files

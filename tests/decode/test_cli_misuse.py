@@ -1,9 +1,15 @@
 """Misused decode/export/transcribe/train commands: a clear message, non-zero exit, no outputs."""
 
+from pathlib import Path
+
 import pytest
+from lhotse import CutSet
+from lhotse.utils import fastcopy
 
 from sigasr.cli import main
 from sigasr.config import load_config, save_config
+from sigasr.data.dataset import AsrDataset
+from sigasr.data.manifests import ManifestError, load_set
 from tools.tiny_corpus import train_args
 
 
@@ -106,3 +112,13 @@ def test_tokenizer_without_manifests(tmp_path, capsys):
             str(tmp_path / "lang"), "--train-sets", "train-clean-100"]  # fmt: skip
     assert main(args) == 1
     assert "librispeech_cuts_train-clean-100.jsonl.gz: no manifest" in capsys.readouterr().err
+
+
+def test_damaged_feature_archive_names_file_and_cut(corpus, tmp_path):
+    cut = next(iter(load_set(corpus / "data/manifests", "dev-clean")))
+    archive = tmp_path / "feats.lca"
+    data = Path(cut.features.storage_path).read_bytes()
+    archive.write_bytes(data[:16])  # a copy cut short
+    damaged = fastcopy(cut, features=fastcopy(cut.features, storage_path=str(archive)))
+    with pytest.raises(ManifestError, match=rf"{archive}: cannot load the input of cut '{cut.id}'"):
+        AsrDataset()[CutSet.from_cuts([damaged])]
