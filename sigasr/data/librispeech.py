@@ -7,7 +7,8 @@ Policy for bad input, checked before lhotse's ``prepare_librispeech`` reads the 
   (whether or not their audio exists): stop, listing every such file, because lhotse's
   recipe cannot read past them; fix or remove them and run again;
 - a transcript line whose audio is missing, audio without a transcript line, non-ASCII
-  text, a sampling rate other than 16 kHz: skip the utterance and count it.
+  text, a sampling rate other than 16 kHz, more than one channel: skip the utterance and
+  count it.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from lhotse.utils import fastcopy
 from sigasr.data.report import DropReport
 
 SAMPLING_RATE = 16_000
+SKIPPED_AUDIO = ("sampling rate", "channels")  # audio problems that skip, not stop
 
 
 class CorpusError(RuntimeError):
@@ -51,6 +53,8 @@ def _audio_problem(path: Path) -> str | None:
         return "truncated audio"
     if info.samplerate != SAMPLING_RATE:
         return f"sampling rate {info.samplerate} Hz, expected {SAMPLING_RATE}"
+    if info.channels != 1:
+        return f"channels: {info.channels}, expected 1"
     return None
 
 
@@ -77,7 +81,7 @@ def check_part(part_dir: Path) -> PartCheck:
                 check.fatal.append(f"{trans}:{lineno}: empty transcript for {utt_id}")
             elif not audio.is_file():
                 check.skip[utt_id] = f"transcript line {trans}:{lineno} has no audio {audio}"
-            elif (problem := _audio_problem(audio)) and not problem.startswith("sampling rate"):
+            elif (problem := _audio_problem(audio)) and not problem.startswith(SKIPPED_AUDIO):
                 check.fatal.append(f"{audio}: {problem}")
             elif problem:
                 check.skip[utt_id] = f"{audio}: {problem}"
@@ -91,7 +95,7 @@ def check_part(part_dir: Path) -> PartCheck:
 
 
 def _reason_kind(message: str) -> str:
-    for kind in ("no audio", "no transcript", "non-ASCII", "sampling rate"):
+    for kind in ("no audio", "no transcript", "non-ASCII", *SKIPPED_AUDIO):
         if kind in message:
             return kind
     return "other"

@@ -31,6 +31,13 @@ def train_dataloader(
     cuts = CutSet.from_cuts(
         cut for name in data_cfg.train_sets for cut in load_set(data_cfg.manifest_dir, name)
     )
+    if not data_cfg.on_the_fly_feats and (
+        bare := next((c for c in cuts if not c.has_features), None)
+    ):
+        raise ManifestError(
+            f"{_files(data_cfg)}: cut '{bare.id}' has no features "
+            "(prepare without --on-the-fly, or set data.on_the_fly_feats=true)"
+        )
     cuts, report = filter_training_cuts(
         cuts,
         tokenizer,
@@ -40,8 +47,9 @@ def train_dataloader(
     )
     print(report.table())
     if len(cuts) == 0:
-        files = ", ".join(str(cuts_path(data_cfg.manifest_dir, n)) for n in data_cfg.train_sets)
-        raise ManifestError(f"{files}: no training cuts left after filtering ({report.table()})")
+        raise ManifestError(
+            f"{_files(data_cfg)}: no training cuts left after filtering ({report.table()})"
+        )
     num_buckets = min(data_cfg.num_buckets, len(cuts))  # lhotse fails on more buckets than cuts
     sampler = DynamicBucketingSampler(
         cuts,
@@ -79,3 +87,7 @@ def eval_dataloader(data_cfg, cuts: CutSet, max_duration: float) -> DataLoader:
     return DataLoader(
         AsrDataset(None, on_the_fly=on_the_fly), sampler=sampler, batch_size=None, num_workers=0
     )
+
+
+def _files(data_cfg) -> str:
+    return ", ".join(str(cuts_path(data_cfg.manifest_dir, n)) for n in data_cfg.train_sets)

@@ -37,8 +37,8 @@ def load_set(manifest_dir: str | Path, set_name: str) -> CutSet:
 def read_cuts(path: Path) -> CutSet:
     """The cuts of a gzipped JSON-lines manifest, each checked before anything uses it.
 
-    A cut must parse, have a positive duration, supervisions with text and existing feature
-    or audio files, and an id of its own. Raises :class:`ManifestError` otherwise.
+    A cut must parse, have a positive duration, supervisions with text, a recording, existing
+    feature and audio files, and an id of its own. Raises :class:`ManifestError` otherwise.
     """
     cuts, seen, files = [], set(), {}
     try:
@@ -84,8 +84,8 @@ def _cut_problem(cut) -> str | None:
         return f"cut '{cut.id}' has duration {cut.duration}"
     if not cut.supervisions or not all(isinstance(s.text, str) for s in cut.supervisions):
         return f"cut '{cut.id}' has no supervision text"
-    if not (cut.has_features or cut.has_recording):
-        return f"cut '{cut.id}' has neither features nor audio"
+    if not cut.has_recording:
+        return f"cut '{cut.id}' has no recording"
     return None
 
 

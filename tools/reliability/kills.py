@@ -110,9 +110,13 @@ def run_trial(
             proc = subprocess.Popen(
                 command(root, exp_dir), cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=_env()
             )
-            mid_write = (first_kill_mid_write and attempt == 0) or rng.random() < 0.5
-            killed = _kill_at_random(proc, ckpts, ref.seconds, mid_write, rng)
-            proc.wait(timeout=TIMEOUT_S)
+            try:
+                mid_write = (first_kill_mid_write and attempt == 0) or rng.random() < 0.5
+                killed = _kill_at_random(proc, ckpts, ref.seconds, mid_write, rng)
+                proc.wait(timeout=TIMEOUT_S)
+            finally:  # the campaign itself interrupted: leave no training behind
+                if proc.poll() is None:
+                    proc.kill()
         if attempt > 0:
             _check_resume(log, expected_resume, f)
         good = [p for p in ckpts.paths() if p not in damaged]

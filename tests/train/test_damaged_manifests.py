@@ -1,5 +1,6 @@
 """Property-based: damaged cut manifests through `sigasr train` and `sigasr decode` stop with
-the manifest's name, or every valid cut left is decoded (tools/reliability/manifest_faults.py)."""
+the manifest's name, or every valid cut left is decoded (tools/reliability/manifest_faults.py).
+In tests/train: training in this process imports triton, which tests/kernels must do first."""
 
 import random
 import tempfile
