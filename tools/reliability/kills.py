@@ -34,7 +34,7 @@ OVERRIDES = [
     "train.valid_every=5",
     "train.seed=11",
 ]
-SLOW_WRITE_S = 0.3  # per quarter of a checkpoint: a 1.2 s window for kills mid-write
+SLOW_WRITE_S = 0.15  # per quarter of a checkpoint: a 0.6 s window for kills mid-write
 TIMEOUT_S = 300
 
 
@@ -101,7 +101,7 @@ def run_trial(
 ):
     """Kills the same command 2-4 times at random moments, then lets it finish."""
     ckpts = CheckpointDir(exp_dir / "checkpoints")
-    damaged: list[Path] = []
+    damaged: Path | None = None  # a damaged checkpoint the next restart must set aside
     expected_resume: Path | None = None
     f.runs += 1
     for attempt in range(rng.randint(2, 4)):
@@ -119,14 +119,15 @@ def run_trial(
                     proc.kill()
         if attempt > 0:
             _check_resume(log, expected_resume, f)
-        good = [p for p in ckpts.paths() if p not in damaged]
+        damaged = _count_set_aside(damaged, f)
+        good = [p for p in ckpts.paths() if p != damaged]
         if not killed:  # it finished first; the final command resumes at the end
             expected_resume = good[-1] if good else None
             break
         f.kills += 1
         f.kills_mid_write += _write_in_progress(ckpts)
-        if len(good) >= 2 and rng.random() < 0.3 and _damage(good[-1], rng):
-            damaged.append(good.pop())
+        if damaged is None and good and rng.random() < 0.3 and _damage(good[-1], rng):
+            damaged = good.pop()
             f.damaged += 1
         expected_resume = good[-1] if good else None
     log = exp_dir.parent / f"{exp_dir.name}-final.log"
@@ -136,13 +137,22 @@ def run_trial(
         )
     _check_resume(log, expected_resume, f)
     f.finished += done.returncode == 0
-    f.damaged_set_aside += sum(p.with_name(p.name + CORRUPT_SUFFIX).is_file() for p in damaged)
+    _count_set_aside(damaged, f)
     if done.returncode == 0:
         actual = final_model(exp_dir)
         f.bitwise_equal += actual.keys() == ref.model.keys() and all(
             torch.equal(actual[k], ref.model[k]) for k in actual
         )
         f.steps_exact += train_losses(exp_dir) == ref.losses
+
+
+def _count_set_aside(damaged: Path | None, f: KillFigures) -> Path | None:
+    """Counts ``damaged`` once renamed ``*.corrupt`` and removes that; returns it if not yet."""
+    if damaged is None or not (moved := damaged.with_name(damaged.name + CORRUPT_SUFFIX)).exists():
+        return damaged
+    f.damaged_set_aside += 1
+    moved.unlink()  # so that a later damage at the same step is counted on its own
+    return None
 
 
 def _damage(path: Path, rng: random.Random) -> bool:
@@ -163,7 +173,7 @@ def _kill_at_random(
     proc, ckpts: CheckpointDir, seconds: float, mid_write: bool, rng: random.Random
 ) -> bool:
     """SIGKILLs ``proc`` at a random time, or at a random moment of a checkpoint write."""
-    deadline = time.monotonic() + rng.uniform(0.5, seconds)
+    deadline = time.monotonic() + rng.uniform(0.5, 1.5 * seconds)
     while proc.poll() is None and time.monotonic() < deadline + TIMEOUT_S * mid_write:
         if mid_write and _write_in_progress(ckpts):
             time.sleep(rng.uniform(0.0, 3 * SLOW_WRITE_S))  # inside the 4-piece write
