@@ -7,7 +7,6 @@ from pathlib import Path
 import torch
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
-from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import Tensor, nn
 
@@ -115,7 +114,7 @@ class CTCModel(nn.Module):
         model = cls(cfg)
         try:
             state = load_file(str(weights_path), device=str(map_location))
-        except (SafetensorError, OSError, ValueError) as e:
+        except Exception as e:  # SafetensorError, OSError and others for damaged files
             raise ModelLoadError(f"{weights_path}: unreadable safetensors file: {e}") from None
         load_state_checked(model, state, weights_path)
         return model
