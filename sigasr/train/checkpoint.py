@@ -17,12 +17,12 @@ import os
 import pickle
 import re
 import sys
-import zlib
 from pathlib import Path
 
 import torch
 
 from sigasr.atomic import TMP_PREFIX, atomic_path
+from sigasr.checksum import state_checksum
 
 _NAME = re.compile(r"^ckpt-(\d+)\.pt$")
 CHECKSUM_KEY = "checksum"
@@ -42,25 +42,6 @@ def checkpoint_step(path: Path) -> int:
     if match is None:
         raise CheckpointError(f"{path}: not a checkpoint file name (expected ckpt-<step>.pt)")
     return int(match.group(1))
-
-
-def state_checksum(value, crc: int = 0) -> int:
-    """CRC32 over a checkpoint's nested dicts, lists, tensors (dtype, shape, bytes) and values."""
-    if isinstance(value, torch.Tensor):
-        t = value.detach().cpu().contiguous().reshape(-1)
-        crc = zlib.crc32(f"T{t.dtype}{tuple(value.shape)}".encode(), crc)
-        return zlib.crc32(t.view(torch.uint8).numpy(), crc)
-    if isinstance(value, dict):
-        crc = zlib.crc32(f"D{len(value)}".encode(), crc)
-        for key in sorted(value, key=repr):
-            crc = state_checksum(value[key], zlib.crc32(repr(key).encode(), crc))
-        return crc
-    if isinstance(value, list | tuple):
-        crc = zlib.crc32(f"L{len(value)}".encode(), crc)
-        for item in value:
-            crc = state_checksum(item, crc)
-        return crc
-    return zlib.crc32(f"{type(value).__name__}:{value!r}".encode(), crc)
 
 
 def load_checkpoint(path: str | Path) -> dict:
