@@ -130,7 +130,8 @@ def table(f: dict) -> str:
          f"{sum(bool(x['tracebacks']) for x in (c, t, m))}"),
     ]  # fmt: skip
     width = max(len(name) for name, _ in rows)
-    return "\n".join(f"| {name:<{width}} | {value:>16} |" for name, value in rows)
+    lines = [f"| {'figure':<{width}} | {'value':>16} |", f"|{'-' * (width + 2)}|{'-' * 17}:|"]
+    return "\n".join(lines + [f"| {name:<{width}} | {value:>16} |" for name, value in rows])
 
 
 def main() -> int:
