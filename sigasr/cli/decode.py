@@ -43,7 +43,8 @@ def run(args) -> int:
     except UnknownBucketError as e:
         print(f"sigasr decode: error: {e}", file=sys.stderr)
         return 2
-    except (ConfigError, CheckpointError, ModelLoadError, ManifestError, FileNotFoundError) as e:
+    # OSError: missing paths, and writes that fail (disk full, permission denied)
+    except (ConfigError, CheckpointError, ModelLoadError, ManifestError, OSError) as e:
         print(f"sigasr decode: error: {e}", file=sys.stderr)
         return 1
 

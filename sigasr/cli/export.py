@@ -33,7 +33,8 @@ def run(args) -> int:
 
     try:
         return export(args)
-    except (ConfigError, CheckpointError, ModelLoadError, FileNotFoundError, FileExistsError) as e:
+    # OSError: missing paths, an existing --out, and writes that fail (disk full, permissions)
+    except (ConfigError, CheckpointError, ModelLoadError, OSError) as e:
         print(f"sigasr export: error: {e}", file=sys.stderr)
         return 1
 

@@ -60,7 +60,7 @@ def run(args) -> int:
         ManifestError,
         ModelLoadError,
         NonFiniteLimitError,
-        FileNotFoundError,
+        OSError,  # missing paths, and writes that fail (disk full, permission denied)
     ) as e:
         print(f"sigasr train: error: {e}", file=sys.stderr)
         return 1

@@ -116,7 +116,12 @@ class CheckpointDir:
                 return path, load_checkpoint(path)
             except CorruptCheckpointError as e:
                 moved = path.with_name(path.name + CORRUPT_SUFFIX)
-                os.replace(path, moved)
+                try:
+                    os.replace(path, moved)
+                except OSError as rename_error:
+                    raise CheckpointError(
+                        f"{e}; cannot rename it to {moved.name} ({rename_error.strerror})"
+                    ) from None
                 print(f"warning: {e}; renamed to {moved.name}", file=sys.stderr, flush=True)
         return None
 
