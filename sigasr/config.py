@@ -13,6 +13,8 @@ from pathlib import Path
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from sigasr.atomic import atomic_write_text
+
 
 class ConfigError(ValueError):
     """A configuration file or override is invalid; the message names the key."""
@@ -177,4 +179,4 @@ def validate(cfg: DictConfig) -> None:
 
 def save_config(cfg: DictConfig, path: str | Path) -> None:
     """Write ``cfg`` as YAML, resolved, so an experiment directory is self-describing."""
-    Path(path).write_text(OmegaConf.to_yaml(cfg, resolve=True))
+    atomic_write_text(path, OmegaConf.to_yaml(cfg, resolve=True))

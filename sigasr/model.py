@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import zlib
 from pathlib import Path
 
 import torch
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
-from safetensors import SafetensorError
+from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 from torch import Tensor, nn
 
+from sigasr.atomic import atomic_path, atomic_write_text
+from sigasr.checksum import state_checksum
 from sigasr.config import ModelConfig
 from sigasr.nn import ConformerEncoder, TransformerEncoder, subsampled_length
 
 CONFIG_FILE = "config.yaml"
 WEIGHTS_FILE = "model.safetensors"
+CRC_KEY = "crc32"  # in the safetensors metadata: state_checksum of the weights
+CONFIG_CRC_KEY = "config_crc32"  # ... and zlib.crc32 of config.yaml's bytes
 
 
 class ModelLoadError(ValueError):
@@ -84,16 +89,24 @@ class CTCModel(nn.Module):
         """Writes ``config.yaml`` and ``model.safetensors`` (no pickle) into ``directory``."""
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
-        (directory / CONFIG_FILE).write_text(OmegaConf.to_yaml(self.cfg, resolve=True))
+        config = OmegaConf.to_yaml(self.cfg, resolve=True)
+        atomic_write_text(directory / CONFIG_FILE, config)
         state = {k: v.detach().contiguous().cpu() for k, v in self.state_dict().items()}
-        save_file(state, str(directory / WEIGHTS_FILE), metadata={"format": "sigasr-ctc"})
+        metadata = {
+            "format": "sigasr-ctc",
+            CRC_KEY: str(state_checksum(state)),
+            CONFIG_CRC_KEY: str(zlib.crc32(config.encode())),
+        }
+        with atomic_path(directory / WEIGHTS_FILE) as tmp:
+            save_file(state, str(tmp), metadata=metadata)
 
     @classmethod
     def from_pretrained(cls, directory: str | Path, map_location="cpu") -> CTCModel:
         """Rebuilds the model saved by :meth:`save_pretrained`; loading runs no code.
 
         Raises :class:`ModelLoadError` naming the file for a missing or unreadable file,
-        a config from another version, or missing, unexpected or mis-shaped weights.
+        a config from another version, weights failing their checksum, or missing,
+        unexpected or mis-shaped weights.
         """
         directory = Path(directory)
         config_path, weights_path = directory / CONFIG_FILE, directory / WEIGHTS_FILE
@@ -110,12 +123,27 @@ class CTCModel(nn.Module):
             ) from None
         except Exception as e:
             raise ModelLoadError(f"{config_path}: cannot parse: {e}") from None
-        model = cls(cfg)
         try:
+            model = cls(cfg)
+        except Exception as e:  # values the model cannot be built with, several error types
+            raise ModelLoadError(f"{config_path}: {e}") from None
+        try:
+            with safe_open(str(weights_path), "pt") as f:
+                metadata = f.metadata() or {}
             state = load_file(str(weights_path), device=str(map_location))
-        except (SafetensorError, OSError, ValueError) as e:
+        except Exception as e:  # SafetensorError, OSError and others for damaged files
             raise ModelLoadError(f"{weights_path}: unreadable safetensors file: {e}") from None
         load_state_checked(model, state, weights_path)
+        if metadata.get(CONFIG_CRC_KEY) != str(zlib.crc32(config_path.read_bytes())):
+            raise ModelLoadError(
+                f"{config_path}: not the config the weights in {WEIGHTS_FILE} were exported "
+                "with (checksum mismatch); it was edited or damaged"
+            )
+        if metadata.get(CRC_KEY) != str(state_checksum(state)):
+            raise ModelLoadError(
+                f"{weights_path}: checksum mismatch (or no '{CRC_KEY}' metadata); "
+                "the weights were damaged after export"
+            )
         return model
 
 

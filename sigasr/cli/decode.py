@@ -34,6 +34,7 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     from sigasr.config import ConfigError
+    from sigasr.data.manifests import ManifestError
     from sigasr.model import ModelLoadError
     from sigasr.train.checkpoint import CheckpointError
 
@@ -42,7 +43,8 @@ def run(args) -> int:
     except UnknownBucketError as e:
         print(f"sigasr decode: error: {e}", file=sys.stderr)
         return 2
-    except (ConfigError, CheckpointError, ModelLoadError, FileNotFoundError) as e:
+    # OSError: missing paths, and writes that fail (disk full, permission denied)
+    except (ConfigError, CheckpointError, ModelLoadError, ManifestError, OSError) as e:
         print(f"sigasr decode: error: {e}", file=sys.stderr)
         return 1
 
@@ -71,10 +73,10 @@ def decode(args) -> int:
 
     from sigasr.config import load_config
     from sigasr.data.audio_backend import use_libsndfile
+    from sigasr.data.manifests import load_set
     from sigasr.decode.buckets_plot import plot_wer_by_bucket
     from sigasr.decode.recognize import recognize
     from sigasr.decode.scoring import score, wer_line, write_results
-    from sigasr.decode.sets import load_cuts
     from sigasr.model import CTCModel, load_state_checked
     from sigasr.train.averaging import averaged_model_state
     from sigasr.train.ddp import resolve_device
@@ -91,7 +93,7 @@ def decode(args) -> int:
     avg = args.avg if args.avg is not None else cfg.decode.avg
     state, used = averaged_model_state(exp_dir, avg)
     # Fail on a missing set before spending time on any of them.
-    cuts = {name: load_cuts(cfg.data.manifest_dir, name) for _, name in sets}
+    cuts = {name: load_set(cfg.data.manifest_dir, name) for _, name in sets}
     from sigasr.data.loaders import eval_dataloader
     from sigasr.data.tokenizer import Tokenizer
 

@@ -7,7 +7,6 @@ and the tokenizer's ``tokenizer.model`` and ``tokens.txt``: everything ``sigasr 
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 from pathlib import Path
@@ -34,12 +33,14 @@ def run(args) -> int:
 
     try:
         return export(args)
-    except (ConfigError, CheckpointError, ModelLoadError, FileNotFoundError, FileExistsError) as e:
+    # OSError: missing paths, an existing --out, and writes that fail (disk full, permissions)
+    except (ConfigError, CheckpointError, ModelLoadError, OSError) as e:
         print(f"sigasr export: error: {e}", file=sys.stderr)
         return 1
 
 
 def export(args) -> int:
+    from sigasr.atomic import atomic_path
     from sigasr.config import load_config
     from sigasr.model import CTCModel, load_state_checked
     from sigasr.train.averaging import averaged_model_state
@@ -59,15 +60,10 @@ def export(args) -> int:
     state, used = averaged_model_state(exp_dir, args.avg or cfg.decode.avg)
     model = CTCModel(cfg.model)
     load_state_checked(model, state, used[-1])
-    # Build next to the destination, then rename: an interrupted export leaves no model dir.
-    staging = out.with_name(f".tmp-{out.name}")
-    shutil.rmtree(staging, ignore_errors=True)
-    model.save_pretrained(staging)
-    for name in TOKENIZER_FILES:
-        shutil.copyfile(Path(cfg.data.lang_dir) / name, staging / name)
-    if out.exists():
-        out.rmdir()
-    os.replace(staging, out)
+    with atomic_path(out) as staging:  # an interrupted export leaves no model dir
+        model.save_pretrained(staging)
+        for name in TOKENIZER_FILES:
+            shutil.copyfile(Path(cfg.data.lang_dir) / name, staging / name)
     print(
         f"exported the average of {len(used)} checkpoint(s) "
         f"({', '.join(p.name for p in used)}), {model.num_parameters() / 1e6:.2f} M parameters, "

@@ -68,6 +68,7 @@ def register(subparsers) -> None:
 
 
 def run_librispeech(args) -> int:
+    from sigasr.atomic import atomic_path
     from sigasr.data.feature_store import store_fbank
     from sigasr.data.librispeech import CorpusError, prepare_part_cuts
     from sigasr.data.manifests import cuts_path
@@ -83,7 +84,7 @@ def run_librispeech(args) -> int:
             return 0
     manifest_dir = Path(args.manifest_dir)
     manifest_dir.mkdir(parents=True, exist_ok=True)
-    reports = []
+    reports, unusable = [], []
     for part in args.parts:
         try:
             cuts, report = prepare_part_cuts(corpus_dir, part, args.num_jobs)
@@ -91,6 +92,9 @@ def run_librispeech(args) -> int:
             print(f"sigasr prepare librispeech: {e}", file=sys.stderr)
             return 1
         reports.append(report)
+        if len(cuts) == 0:
+            unusable.append(f"{part} ({report.table()})")
+            continue
         if args.speed_perturb and part.startswith("train"):
             cuts = cuts + cuts.perturb_speed(0.9) + cuts.perturb_speed(1.1)
         if args.stop_after != "manifests" and not args.on_the_fly:
@@ -98,8 +102,16 @@ def run_librispeech(args) -> int:
                 cuts, Path(args.feature_dir), f"librispeech_{part}", args.num_jobs
             )
             reports.append(feat_report)
-        cuts.to_file(cuts_path(manifest_dir, part))
+        with atomic_path(cuts_path(manifest_dir, part)) as tmp:
+            cuts.to_file(tmp)
     save_reports(reports, manifest_dir / "librispeech_prepare_summary.json")
+    if unusable:
+        print(
+            f"sigasr prepare librispeech: no usable utterances, no manifest written: "
+            f"{'; '.join(unusable)}",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 
@@ -141,6 +153,7 @@ def run_long_form(args) -> int:
 
 def run_tokenizer(args) -> int:
     from sigasr.config import load_config
+    from sigasr.data.manifests import ManifestError
     from sigasr.data.tokenizer import train_tokenizer
 
     data = load_config(args.config).data
@@ -152,12 +165,16 @@ def run_tokenizer(args) -> int:
         lang_dir = Path(f"data/lang_{token_type}_{vocab_size}")
     else:
         lang_dir = Path(data.lang_dir)
-    train_tokenizer(
-        Path(args.manifest_dir or data.manifest_dir),
-        list(args.train_sets or data.train_sets),
-        lang_dir,
-        vocab_size,
-        token_type,
-    )
+    try:
+        train_tokenizer(
+            Path(args.manifest_dir or data.manifest_dir),
+            list(args.train_sets or data.train_sets),
+            lang_dir,
+            vocab_size,
+            token_type,
+        )
+    except ManifestError as e:
+        print(f"sigasr prepare tokenizer: {e}", file=sys.stderr)
+        return 1
     print(f"tokenizer: {token_type} with {vocab_size} pieces in {lang_dir}")
     return 0

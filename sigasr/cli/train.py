@@ -47,18 +47,27 @@ def check_same_experiment(cfg, saved_path: Path) -> None:
 
 
 def run(args) -> int:
+    from sigasr.data.manifests import ManifestError
+    from sigasr.model import ModelLoadError
     from sigasr.train.checkpoint import CheckpointError
     from sigasr.train.nonfinite import NonFiniteLimitError
 
     try:
         return train(args)
-    except (ConfigError, CheckpointError, NonFiniteLimitError, FileNotFoundError) as e:
+    except (
+        ConfigError,
+        CheckpointError,
+        ManifestError,
+        ModelLoadError,
+        NonFiniteLimitError,
+        OSError,  # missing paths, and writes that fail (disk full, permission denied)
+    ) as e:
         print(f"sigasr train: error: {e}", file=sys.stderr)
         return 1
 
 
 def train(args) -> int:
-    from sigasr.decode.sets import load_cuts
+    from sigasr.data.manifests import load_set
     from sigasr.model import CTCModel
     from sigasr.train.ddp import setup_distributed, teardown_distributed
     from sigasr.train.rng import seed_everything
@@ -80,8 +89,6 @@ def train(args) -> int:
     try:
         if ctx.is_main:
             check_same_experiment(cfg, exp_dir / "config.yaml")
-            exp_dir.mkdir(parents=True, exist_ok=True)
-            save_config(cfg, exp_dir / "config.yaml")
         seed_everything(cfg.train.seed)
         model = CTCModel(cfg.model)
         if ctx.is_main:
@@ -97,10 +104,13 @@ def train(args) -> int:
         )
         dev_loaders = {
             name: eval_dataloader(
-                cfg.data, load_cuts(cfg.data.manifest_dir, name), cfg.decode.max_duration
+                cfg.data, load_set(cfg.data.manifest_dir, name), cfg.decode.max_duration
             )
             for name in cfg.data.dev_sets
         }
+        if ctx.is_main:  # only once the data loads: a failed start leaves no experiment behind
+            exp_dir.mkdir(parents=True, exist_ok=True)
+            save_config(cfg, exp_dir / "config.yaml")
         trainer = Trainer(cfg, exp_dir, model, tokenizer, train_loader, sampler, dev_loaders, ctx)
         trainer.train()
     finally:

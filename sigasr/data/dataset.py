@@ -7,6 +7,7 @@ from lhotse import CutSet
 from lhotse.dataset import OnTheFlyFeatures, PrecomputedFeatures, SpecAugment
 
 from sigasr.data.features import fbank_extractor
+from sigasr.data.manifests import ManifestError, input_files
 
 
 class AsrDataset(torch.utils.data.Dataset):
@@ -27,7 +28,7 @@ class AsrDataset(torch.utils.data.Dataset):
 
     def __getitem__(self, cuts: CutSet) -> dict:
         cuts = cuts.sort_by_duration(ascending=False)
-        features, feature_lens = self.inputs(cuts)
+        features, feature_lens = self._load(cuts)
         if self.spec_augment is not None:
             features = self.spec_augment(features)
         texts = [" ".join(s.text for s in cut.supervisions) for cut in cuts]
@@ -41,3 +42,20 @@ class AsrDataset(torch.utils.data.Dataset):
         if self.tokenizer is not None:
             batch["tokens"] = [self.tokenizer.encode(t) for t in texts]
         return batch
+
+    def _load(self, cuts: CutSet):
+        """Features (B, T, 80) and lengths; :class:`ManifestError` naming the file if one fails."""
+        try:
+            return self.inputs(cuts)
+        except Exception:  # lilcom, libsndfile and lhotse raise many types
+            for cut in cuts:
+                try:
+                    self.inputs(CutSet.from_cuts([cut]))
+                except Exception as e:
+                    used = input_files(cut, features=not self.on_the_fly, audio=self.on_the_fly)
+                    files = ", ".join(used)
+                    raise ManifestError(
+                        f"{files}: cannot load the input of cut '{cut.id}' "
+                        f"({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})"
+                    ) from None
+            raise

@@ -3,11 +3,12 @@
 Policy for bad input, checked before lhotse's ``prepare_librispeech`` reads the part:
 
 - a missing part directory, or one without ``<spk>/<chapter>/*.trans.txt``: stop (wrong layout);
-- audio that is corrupt, truncated or empty, and transcript lines with an id but no text:
-  stop, listing every such file, because lhotse's recipe cannot read past them; fix or
-  remove them and run again;
+- audio that is corrupt, truncated or empty, and transcript lines with an id but no text
+  (whether or not their audio exists): stop, listing every such file, because lhotse's
+  recipe cannot read past them; fix or remove them and run again;
 - a transcript line whose audio is missing, audio without a transcript line, non-ASCII
-  text, a sampling rate other than 16 kHz: skip the utterance and count it.
+  text, a sampling rate other than 16 kHz, more than one channel: skip the utterance and
+  count it.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from lhotse.utils import fastcopy
 from sigasr.data.report import DropReport
 
 SAMPLING_RATE = 16_000
+SKIPPED_AUDIO = ("sampling rate", "channels")  # audio problems that skip, not stop
 
 
 class CorpusError(RuntimeError):
@@ -30,10 +32,12 @@ class CorpusError(RuntimeError):
 
 @dataclass
 class PartCheck:
-    """What :func:`check_part` found: utterance ids to skip with reasons, fatal problems."""
+    """What :func:`check_part` found: utterance ids to skip with reasons, fatal problems, and
+    how many utterances are usable."""
 
     skip: dict[str, str] = field(default_factory=dict)
     fatal: list[str] = field(default_factory=list)
+    usable: int = 0
 
 
 def _audio_problem(path: Path) -> str | None:
@@ -49,6 +53,8 @@ def _audio_problem(path: Path) -> str | None:
         return "truncated audio"
     if info.samplerate != SAMPLING_RATE:
         return f"sampling rate {info.samplerate} Hz, expected {SAMPLING_RATE}"
+    if info.channels != 1:
+        return f"channels: {info.channels}, expected 1"
     return None
 
 
@@ -71,24 +77,25 @@ def check_part(part_dir: Path) -> PartCheck:
             utt_id, _, text = line.strip().partition(" ")
             audio = trans.parent / f"{utt_id}.flac"
             listed.add(audio)
-            if not audio.is_file():
-                check.skip[utt_id] = f"transcript line {trans}:{lineno} has no audio {audio}"
-            elif not text.strip():
+            if not text.strip():
                 check.fatal.append(f"{trans}:{lineno}: empty transcript for {utt_id}")
+            elif not audio.is_file():
+                check.skip[utt_id] = f"transcript line {trans}:{lineno} has no audio {audio}"
+            elif (problem := _audio_problem(audio)) and not problem.startswith(SKIPPED_AUDIO):
+                check.fatal.append(f"{audio}: {problem}")
+            elif problem:
+                check.skip[utt_id] = f"{audio}: {problem}"
             elif not text.isascii():
                 check.skip[utt_id] = f"non-ASCII text at {trans}:{lineno}"
-            elif problem := _audio_problem(audio):
-                if problem.startswith("sampling rate"):
-                    check.skip[utt_id] = f"{audio}: {problem}"
-                else:
-                    check.fatal.append(f"{audio}: {problem}")
+            else:
+                check.usable += 1
     for audio in sorted(set(part_dir.glob("*/*/*.flac")) - listed):
         check.skip[audio.stem] = f"audio {audio} has no transcript line"
     return check
 
 
 def _reason_kind(message: str) -> str:
-    for kind in ("no audio", "no transcript", "non-ASCII", "sampling rate"):
+    for kind in ("no audio", "no transcript", "non-ASCII", *SKIPPED_AUDIO):
         if kind in message:
             return kind
     return "other"
@@ -104,10 +111,12 @@ def prepare_part_cuts(corpus_dir: Path, part: str, num_jobs: int) -> tuple[CutSe
             f"{len(check.fatal)} unusable file(s) in {corpus_dir / part}:\n  "
             + "\n  ".join(check.fatal)
         )
-    manifests = prepare_librispeech(corpus_dir, dataset_parts=[part], num_jobs=num_jobs)[part]
-    cuts = CutSet.from_manifests(
-        recordings=manifests["recordings"], supervisions=manifests["supervisions"]
-    )
+    cuts = CutSet()
+    if check.usable:  # lhotse's recipe fails on a part with nothing to prepare
+        manifests = prepare_librispeech(corpus_dir, dataset_parts=[part], num_jobs=num_jobs)
+        cuts = CutSet.from_manifests(
+            recordings=manifests[part]["recordings"], supervisions=manifests[part]["supervisions"]
+        )
     report = DropReport(f"librispeech {part} manifests", verbose=False)
     kept = []
     for cut in cuts:

@@ -10,7 +10,7 @@ from torch.utils.data import DataLoader
 
 from sigasr.data.dataset import AsrDataset
 from sigasr.data.filters import filter_training_cuts
-from sigasr.data.manifests import cuts_path
+from sigasr.data.manifests import ManifestError, cuts_path, load_set
 
 
 def train_dataloader(
@@ -29,10 +29,15 @@ def train_dataloader(
     ``state_dict()`` / ``load_state_dict()`` resume mid-epoch.
     """
     cuts = CutSet.from_cuts(
-        cut
-        for name in data_cfg.train_sets
-        for cut in CutSet.from_file(_existing(data_cfg.manifest_dir, name))
+        cut for name in data_cfg.train_sets for cut in load_set(data_cfg.manifest_dir, name)
     )
+    if not data_cfg.on_the_fly_feats and (
+        bare := next((c for c in cuts if not c.has_features), None)
+    ):
+        raise ManifestError(
+            f"{_files(data_cfg)}: cut '{bare.id}' has no features "
+            "(prepare without --on-the-fly, or set data.on_the_fly_feats=true)"
+        )
     cuts, report = filter_training_cuts(
         cuts,
         tokenizer,
@@ -42,11 +47,15 @@ def train_dataloader(
     )
     print(report.table())
     if len(cuts) == 0:
-        raise ValueError(f"no training cuts left in {list(data_cfg.train_sets)} after filtering")
+        raise ManifestError(
+            f"{_files(data_cfg)}: no training cuts left after filtering ({report.table()})"
+        )
+    num_buckets = min(data_cfg.num_buckets, len(cuts))  # lhotse fails on more buckets than cuts
     sampler = DynamicBucketingSampler(
         cuts,
         max_duration=data_cfg.max_duration,
-        num_buckets=min(data_cfg.num_buckets, len(cuts)),  # lhotse fails on more buckets than cuts
+        num_buckets=num_buckets,
+        duration_bins=[] if num_buckets == 1 else None,  # lhotse cannot estimate one bucket
         shuffle=True,
         drop_last=world_size > 1,
         world_size=world_size,
@@ -80,8 +89,5 @@ def eval_dataloader(data_cfg, cuts: CutSet, max_duration: float) -> DataLoader:
     )
 
 
-def _existing(manifest_dir: str, name: str):
-    path = cuts_path(manifest_dir, name)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no manifest for set '{name}' (run `sigasr prepare`)")
-    return path
+def _files(data_cfg) -> str:
+    return ", ".join(str(cuts_path(data_cfg.manifest_dir, n)) for n in data_cfg.train_sets)

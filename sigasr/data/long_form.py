@@ -15,6 +15,7 @@ from pathlib import Path
 from lhotse import CutSet, SupervisionSegment
 from lhotse.utils import fastcopy
 
+from sigasr.atomic import atomic_path
 from sigasr.data.manifests import cuts_path
 
 
@@ -63,7 +64,8 @@ def prepare_long_form(
     for seconds in durations:
         name = long_form_set_name(seconds)
         windows = long_form_windows(talks, seconds).to_eager()
-        windows.to_file(cuts_path(manifest_dir, name))
+        with atomic_path(cuts_path(manifest_dir, name)) as tmp:
+            windows.to_file(tmp)
         total = sum(c.duration for c in windows)
         counts[name] = (len(windows), total)
         longest = max((c.duration for c in windows), default=0.0)

@@ -1,8 +1,18 @@
-"""Where prepared cut manifests live."""
+"""Where prepared cut manifests live, and reading them with errors that name file and line."""
 
 from __future__ import annotations
 
+import gzip
+import json
+import zlib
 from pathlib import Path
+
+from lhotse import CutSet
+from lhotse.serialization import deserialize_item
+
+
+class ManifestError(RuntimeError):
+    """A cut manifest is missing, damaged or unusable; the message names the file (and line)."""
 
 
 def cuts_path(manifest_dir: str | Path, set_name: str) -> Path:
@@ -14,3 +24,74 @@ def cuts_path(manifest_dir: str | Path, set_name: str) -> Path:
     if set_name.startswith("tedlium-"):
         return Path(manifest_dir) / f"tedlium_cuts_{set_name.removeprefix('tedlium-')}.jsonl.gz"
     return Path(manifest_dir) / f"librispeech_cuts_{set_name}.jsonl.gz"
+
+
+def load_set(manifest_dir: str | Path, set_name: str) -> CutSet:
+    """The checked cuts of ``set_name`` (see :func:`read_cuts`)."""
+    path = cuts_path(manifest_dir, set_name)
+    if not path.is_file():
+        raise ManifestError(f"{path}: no manifest for set '{set_name}' (run `sigasr prepare`)")
+    return read_cuts(path)
+
+
+def read_cuts(path: Path) -> CutSet:
+    """The cuts of a gzipped JSON-lines manifest, each checked before anything uses it.
+
+    A cut must parse, have a positive duration, supervisions with text, a recording, existing
+    feature and audio files, and an id of its own. Raises :class:`ManifestError` otherwise.
+    """
+    cuts, seen, files = [], set(), {}
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as f:
+            for lineno, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                where = f"{path}:{lineno}"
+                cut = _parse_cut(line, where)
+                if cut.id in seen:
+                    raise ManifestError(f"{where}: cut id '{cut.id}' appears twice")
+                seen.add(cut.id)
+                for file in input_files(cut):
+                    files.setdefault(file, where)
+                cuts.append(cut)
+    except (OSError, EOFError, zlib.error, UnicodeDecodeError) as e:
+        raise ManifestError(
+            f"{path}: truncated or not a gzipped JSON-lines manifest ({e})"
+        ) from None
+    if not cuts:
+        raise ManifestError(f"{path}: holds no cuts")
+    for file, where in files.items():
+        if not Path(file).exists():
+            raise ManifestError(f"{where}: refers to {file}, which does not exist")
+    return CutSet.from_cuts(cuts)
+
+
+def _parse_cut(line: str, where: str):
+    try:
+        cut = deserialize_item(json.loads(line))
+        problem = _cut_problem(cut)
+    except Exception as e:  # lhotse raises many types for malformed entries
+        problem = f"not a valid cut ({type(e).__name__}: {str(e)[:200]})"
+    if problem:
+        raise ManifestError(f"{where}: {problem}")
+    return cut
+
+
+def _cut_problem(cut) -> str | None:
+    if not hasattr(cut, "supervisions"):
+        return f"a {type(cut).__name__}, not a cut"
+    if not cut.duration > 0:
+        return f"cut '{cut.id}' has duration {cut.duration}"
+    if not cut.supervisions or not all(isinstance(s.text, str) for s in cut.supervisions):
+        return f"cut '{cut.id}' has no supervision text"
+    if not cut.has_recording:
+        return f"cut '{cut.id}' has no recording"
+    return None
+
+
+def input_files(cut, features: bool = True, audio: bool = True) -> list[str]:
+    """The feature archive and/or audio files ``cut`` reads."""
+    files = [cut.features.storage_path] if features and cut.has_features else []
+    if audio and cut.has_recording:
+        files += [s.source for s in cut.recording.sources if s.type == "file"]
+    return files

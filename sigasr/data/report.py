@@ -7,6 +7,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from sigasr.atomic import atomic_write_text
+
 
 class DropReport:
     """Counts items seen, kept and skipped per reason for one named stage.
@@ -54,4 +56,4 @@ def save_reports(reports: list[DropReport], path: Path) -> None:
     for report in reports:
         print(report.table())
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps([r.as_dict() for r in reports], indent=2) + "\n")
+    atomic_write_text(path, json.dumps([r.as_dict() for r in reports], indent=2) + "\n")

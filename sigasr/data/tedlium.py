@@ -15,6 +15,7 @@ from pathlib import Path
 from lhotse import CutSet
 from lhotse.utils import fastcopy
 
+from sigasr.atomic import atomic_path
 from sigasr.data.audio_backend import use_libsndfile
 from sigasr.data.buckets import BUCKETS, bucket_of, bucket_set_name
 from sigasr.data.librispeech import CorpusError
@@ -89,7 +90,8 @@ def prepare_tedlium_buckets(
     counts = {}
     for bucket in BUCKETS:
         subset = cuts.filter(lambda c, b=bucket: bucket_of(c.duration) == b).to_eager()
-        subset.to_file(cuts_path(manifest_dir, bucket_set_name(bucket)))
+        with atomic_path(cuts_path(manifest_dir, bucket_set_name(bucket))) as tmp:
+            subset.to_file(tmp)
         counts[bucket] = len(subset)
         print(f"tedlium {bucket}: {len(subset)} segments, {sum(c.duration for c in subset):.0f} s")
     save_reports(reports, manifest_dir / "tedlium_prepare_summary.json")

@@ -9,9 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import sentencepiece as spm
-from lhotse import CutSet
 
-from sigasr.data.manifests import cuts_path
+from sigasr.atomic import atomic_write_text
+from sigasr.data.manifests import load_set
 
 
 class Tokenizer:
@@ -41,10 +41,7 @@ def train_tokenizer(
     transcripts = lang_dir / "transcripts.txt"
     with transcripts.open("w") as f:
         for name in train_sets:
-            path = cuts_path(manifest_dir, name)
-            if not path.is_file():
-                raise FileNotFoundError(f"{path}: no manifest for train set '{name}'")
-            for cut in CutSet.from_file(path):
+            for cut in load_set(manifest_dir, name):
                 for sup in cut.supervisions:
                     f.write(sup.text + "\n")
     spm.SentencePieceTrainer.train(
@@ -63,5 +60,5 @@ def train_tokenizer(
     lines = ["<blk> 0"] + [
         f"{tokenizer._sp.id_to_piece(i)} {i + 1}" for i in range(tokenizer.vocab_size - 1)
     ]
-    (lang_dir / "tokens.txt").write_text("\n".join(lines) + "\n")
+    atomic_write_text(lang_dir / "tokens.txt", "\n".join(lines) + "\n")
     return tokenizer

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+
+from sigasr.atomic import atomic_path  # noqa: E402
 
 
 def plot_wer_by_bucket(wers: dict[str, float], path: str | Path, title: str) -> Path:
@@ -22,8 +23,7 @@ def plot_wer_by_bucket(wers: dict[str, float], path: str | Path, title: str) -> 
     ax.set_title(title)
     ax.set_ylim(0, max(list(wers.values()) + [1.0]) * 1.15)
     fig.tight_layout()
-    tmp = path.with_name(f".tmp-{path.name}")
-    fig.savefig(tmp, format="png", dpi=120)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=120)
     plt.close(fig)
-    os.replace(tmp, path)
     return path

@@ -13,12 +13,13 @@ Texts are compared upper-cased with whitespace collapsed.
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import jiwer
+
+from sigasr.atomic import atomic_write_text
 
 
 def normalize(text: str) -> str:
@@ -161,8 +162,5 @@ def write_results(decode_dir: str | Path, set_name: str, scored: ScoredSet) -> l
     written = []
     for name, text in contents.items():
         path = decode_dir / name
-        tmp = path.with_name(f".tmp-{name}")
-        tmp.write_text(text)
-        os.replace(tmp, path)
-        written.append(path)
+        written.append(atomic_write_text(path, text))
     return written

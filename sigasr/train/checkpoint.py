@@ -1,11 +1,14 @@
-"""Training checkpoints: atomic writes, keep-last-K, and loading that never runs code.
+"""Training checkpoints: atomic writes, a checksum, keep-last-K, and loading that runs no code.
 
-A checkpoint is ``<exp>/checkpoints/ckpt-<step>.pt``. It is first written to a hidden
-temporary file in the same directory, flushed to disk, and only then renamed to its final
-name, so a process killed mid-write leaves at most a temporary file, which is never loaded
-and is removed by the next :class:`CheckpointDir`. Older checkpoints are deleted only after
-the new one is in place, so a failed write (disk full, permission denied) leaves the previous
-checkpoint intact.
+A checkpoint is ``<exp>/checkpoints/ckpt-<step>.pt``, written through
+:func:`sigasr.atomic.atomic_path`: a process killed mid-write leaves at most a ``.tmp-*`` file,
+which is never loaded and is removed by :meth:`CheckpointDir.remove_stale_temporaries`. Older
+checkpoints are deleted only after the new one is in place, so a failed write (disk full,
+permission denied) leaves the previous checkpoint intact.
+
+Each checkpoint carries a CRC32 of everything else it holds (``checksum``); a file damaged
+after it was written fails the check on load, and resume moves it aside as ``*.corrupt`` and
+falls back to the newest checkpoint that passes.
 """
 
 from __future__ import annotations
@@ -13,17 +16,25 @@ from __future__ import annotations
 import os
 import pickle
 import re
-import zipfile
+import sys
 from pathlib import Path
 
 import torch
 
+from sigasr.atomic import TMP_PREFIX, atomic_path
+from sigasr.checksum import state_checksum
+
 _NAME = re.compile(r"^ckpt-(\d+)\.pt$")
-_TMP_PREFIX = ".tmp-"
+CHECKSUM_KEY = "checksum"
+CORRUPT_SUFFIX = ".corrupt"
 
 
 class CheckpointError(RuntimeError):
     """A checkpoint cannot be written or read; the message names the file and the cause."""
+
+
+class CorruptCheckpointError(CheckpointError):
+    """The file is truncated, damaged, fails its checksum or is no sigasr checkpoint."""
 
 
 def checkpoint_step(path: Path) -> int:
@@ -34,24 +45,42 @@ def checkpoint_step(path: Path) -> int:
 
 
 def load_checkpoint(path: str | Path) -> dict:
-    """Loads ``path`` with ``torch.load(weights_only=True)``: tensors and plain values only."""
+    """Loads ``path`` with ``torch.load(weights_only=True)`` and verifies its checksum.
+
+    Raises :class:`CorruptCheckpointError` naming the file when it cannot be used.
+    """
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"{path}: checkpoint not found")
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as e:
-        raise CheckpointError(
-            f"{path}: refused to load: it holds objects other than tensors and plain values "
-            f"({str(e).splitlines()[0]})"
+        raise CorruptCheckpointError(
+            f"{path}: refused to load with weights_only=True: it is corrupt or holds objects "
+            f"other than tensors and plain values ({_first_line(e)})"
         ) from None
-    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError) as e:
-        raise CheckpointError(
-            f"{path}: truncated or corrupt checkpoint ({str(e).splitlines()[0]})"
+    except Exception as e:  # a damaged file makes torch.load fail with many error types
+        raise CorruptCheckpointError(
+            f"{path}: truncated or corrupt checkpoint ({_first_line(e)})"
         ) from None
     if not isinstance(state, dict) or "model" not in state or "step" not in state:
-        raise CheckpointError(f"{path}: not a sigasr training checkpoint (no 'model'/'step')")
+        raise CorruptCheckpointError(
+            f"{path}: not a sigasr training checkpoint (no 'model'/'step')"
+        )
+    stored = state.pop(CHECKSUM_KEY, None)
+    if stored is None:
+        raise CorruptCheckpointError(
+            f"{path}: no '{CHECKSUM_KEY}'; not a complete sigasr checkpoint"
+        )
+    if stored != state_checksum(state):
+        raise CorruptCheckpointError(
+            f"{path}: checksum mismatch; the file was damaged after writing"
+        )
     return state
+
+
+def _first_line(error: Exception) -> str:
+    return (str(error).splitlines() or [type(error).__name__])[0]
 
 
 class CheckpointDir:
@@ -67,7 +96,7 @@ class CheckpointDir:
         self.keep_last = keep_last
 
     def paths(self) -> list[Path]:
-        """Complete checkpoints, ordered by step (temporary files are never listed)."""
+        """Checkpoints, ordered by step (temporary and ``*.corrupt`` files are never listed)."""
         if not self.directory.is_dir():
             return []
         found = [p for p in self.directory.iterdir() if _NAME.match(p.name)]
@@ -77,29 +106,42 @@ class CheckpointDir:
         paths = self.paths()
         return paths[-1] if paths else None
 
+    def newest_good(self) -> tuple[Path, dict] | None:
+        """The newest checkpoint that loads and passes its checksum, and its state.
+
+        Each newer one that fails is renamed ``*.corrupt`` and reported on stderr.
+        """
+        for path in reversed(self.paths()):
+            try:
+                return path, load_checkpoint(path)
+            except CorruptCheckpointError as e:
+                moved = path.with_name(path.name + CORRUPT_SUFFIX)
+                try:
+                    os.replace(path, moved)
+                except OSError as rename_error:
+                    raise CheckpointError(
+                        f"{e}; cannot rename it to {moved.name} ({rename_error.strerror})"
+                    ) from None
+                print(f"warning: {e}; renamed to {moved.name}", file=sys.stderr, flush=True)
+        return None
+
     def remove_stale_temporaries(self) -> list[Path]:
         """Deletes temporary files left by a write that was killed; returns them."""
         if not self.directory.is_dir():
             return []
-        stale = [p for p in self.directory.iterdir() if p.name.startswith(_TMP_PREFIX)]
+        stale = [p for p in self.directory.iterdir() if p.name.startswith(TMP_PREFIX)]
         for path in stale:
             path.unlink(missing_ok=True)
         return stale
 
     def save(self, state: dict, step: int) -> Path:
-        """Writes ``state`` as ``ckpt-<step>.pt`` atomically, then prunes to ``keep_last``."""
+        """Writes ``state`` and its checksum as ``ckpt-<step>.pt``, then prunes to ``keep_last``."""
         final = self.directory / f"ckpt-{step}.pt"
-        tmp = self.directory / f"{_TMP_PREFIX}{final.name}.{os.getpid()}"
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            with open(tmp, "wb") as f:
-                torch.save(state, f)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, final)
-            _fsync_directory(self.directory)
+            with atomic_path(final) as tmp:
+                torch.save({**state, CHECKSUM_KEY: state_checksum(state)}, tmp)
         except OSError as e:
-            tmp.unlink(missing_ok=True)
             raise CheckpointError(
                 f"{final}: cannot write checkpoint ({e.strerror or e}); "
                 "the previous checkpoints are intact"
@@ -112,12 +154,3 @@ class CheckpointDir:
             return
         for path in self.paths()[: -self.keep_last]:
             path.unlink(missing_ok=True)
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Makes a rename inside ``directory`` durable."""
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

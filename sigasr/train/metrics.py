@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import time
 from pathlib import Path
+
+from sigasr.atomic import atomic_write_text
 
 METRICS_FILE = "metrics.jsonl"
 
@@ -46,9 +47,7 @@ class MetricsLog:
     def __init__(self, path: str | Path, resume_step: int):
         self.path = Path(path)
         kept = [e for e in read_metrics(self.path) if e["step"] <= resume_step]
-        tmp = self.path.with_name(f".tmp-{self.path.name}")
-        tmp.write_text("".join(json.dumps(e) + "\n" for e in kept))
-        os.replace(tmp, self.path)
+        atomic_write_text(self.path, "".join(json.dumps(e) + "\n" for e in kept))
         self.file = self.path.open("a")
 
     def write(self, kind: str, step: int, **values: float | str | None) -> None:

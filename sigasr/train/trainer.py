@@ -28,7 +28,7 @@ from torch.nn.parallel import DistributedDataParallel
 from sigasr.decode.recognize import autocast_for, recognize
 from sigasr.decode.scoring import score
 from sigasr.model import load_state_checked
-from sigasr.train.checkpoint import CheckpointDir, load_checkpoint
+from sigasr.train.checkpoint import CheckpointDir, CheckpointError, load_checkpoint
 from sigasr.train.ddp import DistributedContext, all_reduce_sum
 from sigasr.train.loss import ctc_loss
 from sigasr.train.metrics import METRICS_FILE, MetricsLog, StepClock
@@ -140,18 +140,25 @@ class Trainer:
             dist.barrier()
 
     def resume(self) -> dict | None:
-        """Loads the newest complete checkpoint, if any; returns its per-rank RNG states."""
+        """Loads the newest good checkpoint, if any; returns its per-rank RNG states.
+
+        Rank 0 removes temporaries of killed writes and moves corrupt checkpoints aside
+        (:meth:`CheckpointDir.newest_good`) before the other ranks read the newest one.
+        """
+        found = None
         if self.ctx.is_main:
             for stale in self.checkpoints.remove_stale_temporaries():
                 self.log(f"removed {stale} (a write that did not finish)")
+            found = self.checkpoints.newest_good()
         if self.ctx.is_distributed:
             dist.barrier()
-        path = self.checkpoints.latest()
-        if path is None:
+            if not self.ctx.is_main and (latest := self.checkpoints.latest()) is not None:
+                found = latest, load_checkpoint(latest)
+        if found is None:
             return None
-        ckpt = load_checkpoint(path)
+        path, ckpt = found
         if ckpt["world_size"] != self.ctx.world_size:
-            raise RuntimeError(
+            raise CheckpointError(
                 f"{path}: written by {ckpt['world_size']} processes, now {self.ctx.world_size}; "
                 "exact resume needs the same number of processes"
             )

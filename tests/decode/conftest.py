@@ -1,6 +1,6 @@
 import pytest
 
-from tests.tiny_corpus import tiny_corpus
+from tools.tiny_corpus import tiny_corpus
 
 
 @pytest.fixture(scope="session")

@@ -1,9 +1,16 @@
 """Misused decode/export/transcribe/train commands: a clear message, non-zero exit, no outputs."""
 
+from pathlib import Path
+
 import pytest
+from lhotse import CutSet
+from lhotse.utils import fastcopy
 
 from sigasr.cli import main
 from sigasr.config import load_config, save_config
+from sigasr.data.dataset import AsrDataset
+from sigasr.data.manifests import ManifestError, load_set
+from tools.tiny_corpus import train_args
 
 
 @pytest.fixture
@@ -66,3 +73,52 @@ def test_transcribe_missing_model(tmp_path, capsys):
 def test_train_missing_config(tmp_path, capsys):
     assert main(["train", "--config", str(tmp_path / "c.yaml"), "--exp-dir", str(tmp_path)]) == 1
     assert "config file not found" in capsys.readouterr().err
+
+
+def test_decode_unknown_bucket(exp_without_checkpoints, capsys):
+    assert main(["decode", "--exp-dir", str(exp_without_checkpoints), "--bucket", "5-9s"]) == 2
+    assert "unknown bucket '5-9s'" in capsys.readouterr().err
+    assert not (exp_without_checkpoints / "decode").exists()
+
+
+def test_decode_of_a_corrupt_checkpoint_names_it(exp_without_checkpoints, capsys):
+    ckpt = exp_without_checkpoints / "checkpoints" / "ckpt-5.pt"
+    ckpt.parent.mkdir()
+    ckpt.write_bytes(b"PK\x03\x04 not really a checkpoint")
+    assert main(["decode", "--exp-dir", str(exp_without_checkpoints), "--test-sets", "x"]) == 1
+    assert f"{ckpt}: " in capsys.readouterr().err
+    assert not (exp_without_checkpoints / "decode").exists()
+
+
+def test_train_without_manifests_leaves_no_experiment(corpus, tmp_path, capsys):
+    exp = tmp_path / "exp"
+    args = train_args(corpus, exp, f"data.manifest_dir={tmp_path / 'none'}")
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'none'}/librispeech_cuts_train-clean-100.jsonl.gz: no manifest" in err
+    assert not exp.exists()
+
+
+def test_prepare_missing_corpus_dir(tmp_path, capsys):
+    args = ["prepare", "librispeech", "--corpus-dir", str(tmp_path / "nope"), "--parts",
+            "dev-clean", "--manifest-dir", str(tmp_path / "m")]  # fmt: skip
+    assert main(args) == 1
+    assert f"{tmp_path / 'nope' / 'dev-clean'}: part directory not found" in capsys.readouterr().err
+    assert not list((tmp_path / "m").glob("*.jsonl.gz"))
+
+
+def test_tokenizer_without_manifests(tmp_path, capsys):
+    args = ["prepare", "tokenizer", "--manifest-dir", str(tmp_path), "--lang-dir",
+            str(tmp_path / "lang"), "--train-sets", "train-clean-100"]  # fmt: skip
+    assert main(args) == 1
+    assert "librispeech_cuts_train-clean-100.jsonl.gz: no manifest" in capsys.readouterr().err
+
+
+def test_damaged_feature_archive_names_file_and_cut(corpus, tmp_path):
+    cut = next(iter(load_set(corpus / "data/manifests", "dev-clean")))
+    archive = tmp_path / "feats.lca"
+    data = Path(cut.features.storage_path).read_bytes()
+    archive.write_bytes(data[:16])  # a copy cut short
+    damaged = fastcopy(cut, features=fastcopy(cut.features, storage_path=str(archive)))
+    with pytest.raises(ManifestError, match=rf"{archive}: cannot load the input of cut '{cut.id}'"):
+        AsrDataset()[CutSet.from_cuts([damaged])]

@@ -2,7 +2,7 @@
 
 import re
 
-from tests.tiny_corpus import ROOT, sigasr, train_args
+from tools.tiny_corpus import ROOT, sigasr, train_args
 
 WER_LINE = re.compile(
     r"^\[test-clean\] %WER \d+\.\d\d% \[\d+ / \d+, \d+ ins, \d+ del, \d+ sub \]$", re.M

@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from tests.tiny_corpus import ROOT, TINY_MODEL
+from tools.tiny_corpus import ROOT, TINY_MODEL
 
 SCRIPT = ROOT / "recipes/librispeech/results.sh"
 SIZE = ["--hours", "0.05", "--eval-minutes", "0.2", "--talk-rounds", "1", "--long-form", "30 60",

@@ -8,7 +8,7 @@ from omegaconf import OmegaConf
 
 from sigasr.decode.scoring import score, write_results
 from sigasr.train.metrics import METRICS_FILE, read_metrics
-from tests.tiny_corpus import ROOT, sigasr, train_args
+from tools.tiny_corpus import ROOT, sigasr, train_args
 
 spec = importlib.util.spec_from_file_location("results_report", ROOT / "tools/results_report.py")
 report = importlib.util.module_from_spec(spec)

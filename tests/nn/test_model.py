@@ -110,3 +110,25 @@ def test_config_from_another_version_is_named(tmp_path):
     path.write_text(path.read_text() + "future_option: 3\n")
     with pytest.raises(ModelLoadError, match="config.yaml: key 'future_option'"):
         CTCModel.from_pretrained(tmp_path)
+
+
+def test_changed_weight_bytes_fail_the_checksum(tmp_path):
+    weights = saved(tmp_path) / "model.safetensors"
+    data = bytearray(weights.read_bytes())
+    data[-3] ^= 0xFF  # inside the last tensor's data
+    weights.write_bytes(bytes(data))
+    with pytest.raises(ModelLoadError, match=rf"{weights}: checksum mismatch"):
+        CTCModel.from_pretrained(tmp_path)
+
+
+def test_config_the_model_cannot_be_built_from_is_named(tmp_path):
+    (saved(tmp_path) / "config.yaml").write_text("")
+    with pytest.raises(ModelLoadError, match=r"config.yaml: model.vocab_size=0"):
+        CTCModel.from_pretrained(tmp_path)
+
+
+def test_edited_config_fails_the_checksum(tmp_path):
+    config = saved(tmp_path) / "config.yaml"
+    config.write_text(config.read_text() + "# edited by hand\n")
+    with pytest.raises(ModelLoadError, match=rf"{config}: not the config the weights"):
+        CTCModel.from_pretrained(tmp_path)

@@ -75,3 +75,35 @@ def test_bias_of_wrong_shape_names_the_shape():
     q = torch.randn(2, 4, 3, 8)
     with pytest.raises(ValueError, match=r"\(5,\)"):
         sigmoid_attn_reference(q, q, q, bias=torch.zeros(5))
+
+
+def _constant(value: float, n: int, dtype) -> torch.Tensor:
+    return torch.full((2, n, 2, 16), value, dtype=dtype, requires_grad=True)
+
+
+@pytest.mark.parametrize(
+    "name, q_value, k_value, n, seq_len, dtype",
+    [
+        ("logits of +1e4", 50.0, 50.0, 20, 20, torch.float32),  # 50 * 50 * 16 / sqrt(16)
+        ("logits of -1e4", 50.0, -50.0, 20, 20, torch.float32),
+        ("fp16 inputs near overflow", 6e4, -6e4, 20, 20, torch.float16),
+        ("one valid frame in a long padded batch", 1.0, 1.0, 130, 1, torch.float32),
+        ("N = 1", 1.0, 1.0, 1, 1, torch.float16),
+    ],
+)
+def test_reference_stays_finite_on_extreme_inputs(name, q_value, k_value, n, seq_len, dtype):
+    """In the inputs' own dtype, with the log-n bias the model uses, gradients included."""
+    q, k = _constant(q_value, n, dtype), _constant(k_value, n, dtype)
+    v = torch.randn(2, n, 2, 16, generator=torch.Generator().manual_seed(0)).to(dtype)
+    v.requires_grad_()
+    seq_lens = torch.tensor([seq_len, n])
+    out = sigmoid_attn_reference(q, k, v, seq_lens=seq_lens, bias=log_n_bias(seq_lens))
+    out.float().square().sum().backward()
+    for t in (out, q.grad, k.grad, v.grad):
+        assert torch.isfinite(t).all(), name
+    assert torch.all(out[0, seq_len:] == 0) and torch.all(v.grad[0, seq_len:] == 0), name
+    want = sigmoid_attn_reference(
+        q.detach().double(), k.detach().double(), v.detach().double(), seq_lens=seq_lens,
+        bias=log_n_bias(seq_lens).double(),
+    )  # fmt: skip
+    assert (out.double() - want).abs().max() <= 1e-2 * want.abs().max().clamp_min(1), name

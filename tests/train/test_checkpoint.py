@@ -1,11 +1,18 @@
 """Checkpoints: atomic writes, keep-last-K, safe loading and clear errors."""
 
 import os
+import struct
 
 import pytest
 import torch
 
-from sigasr.train.checkpoint import CheckpointDir, CheckpointError, load_checkpoint
+from sigasr.train.checkpoint import (
+    CheckpointDir,
+    CheckpointError,
+    CorruptCheckpointError,
+    load_checkpoint,
+    state_checksum,
+)
 
 
 def state(step: int) -> dict:
@@ -81,3 +88,55 @@ def test_pickled_objects_are_refused(tmp_path):
     torch.save({"model": {}, "step": 1, "payload": object()}, path)
     with pytest.raises(CheckpointError, match="refused to load"):
         load_checkpoint(path)
+
+
+def _changed_tensor_bytes(data: bytes) -> bytes:
+    stored = struct.pack("<3f", 2.0, 2.0, 2.0)  # state(2)'s weights, as torch.save stores them
+    assert data.count(stored) == 1
+    return data.replace(stored, struct.pack("<3f", 2.0, 2.5, 2.0))
+
+
+DAMAGE = {
+    "truncated": lambda data: data[: len(data) // 2],
+    "zero length": lambda data: b"",
+    "garbage": lambda data: bytes(range(256)) * 4,
+    "a tensor changed": _changed_tensor_bytes,
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGE.values(), ids=DAMAGE.keys())
+def test_damaged_newest_is_set_aside_for_the_previous(tmp_path, capsys, damage):
+    ckpts = CheckpointDir(tmp_path)
+    for step in (1, 2):
+        ckpts.save(state(step), step)
+    newest = ckpts.latest()
+    newest.write_bytes(damage(newest.read_bytes()))
+    with pytest.raises(CorruptCheckpointError, match=str(newest)):
+        load_checkpoint(newest)
+
+    path, loaded = ckpts.newest_good()
+    assert path.name == "ckpt-1.pt" and loaded["step"] == 1
+    assert [p.name for p in ckpts.paths()] == ["ckpt-1.pt"]
+    assert (tmp_path / "ckpt-2.pt.corrupt").is_file()
+    assert f"{newest}" in capsys.readouterr().err
+
+
+def test_checksum_mismatch_is_named(tmp_path):
+    path = CheckpointDir(tmp_path).save(state(2), 2)
+    path.write_bytes(_changed_tensor_bytes(path.read_bytes()))
+    with pytest.raises(CorruptCheckpointError, match=rf"{path}: checksum mismatch"):
+        load_checkpoint(path)
+
+
+def test_no_good_checkpoint_means_a_fresh_start(tmp_path):
+    ckpts = CheckpointDir(tmp_path)
+    ckpts.save(state(1), 1).write_bytes(b"")
+    assert ckpts.newest_good() is None
+    assert (tmp_path / "ckpt-1.pt.corrupt").is_file()
+    assert ckpts.paths() == []
+
+
+def test_plain_torch_load_reads_a_checkpoint(tmp_path):
+    path = CheckpointDir(tmp_path).save(state(4), 4)
+    raw = torch.load(path, weights_only=True)
+    assert raw["step"] == 4 and raw["checksum"] == state_checksum(state(4))

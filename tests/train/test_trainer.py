@@ -1,12 +1,14 @@
 """The training loop with stand-in data: exact resume in-process and non-finite handling."""
 
+import errno
+
 import pytest
 import torch
 from omegaconf import OmegaConf
 
 from sigasr.config import ExperimentConfig
 from sigasr.model import CTCModel
-from sigasr.train.checkpoint import CheckpointDir
+from sigasr.train.checkpoint import CheckpointDir, CheckpointError, load_checkpoint
 from sigasr.train.ddp import DistributedContext
 from sigasr.train.nonfinite import NonFiniteLimitError
 from sigasr.train.rng import seed_everything
@@ -88,3 +90,46 @@ def test_nonfinite_steps_are_skipped_then_stop(tmp_path):
     assert trainer.guard.total == 3
     for key, value in trainer.model.state_dict().items():
         assert torch.equal(value, before[key]), key
+
+
+def test_resume_skips_a_damaged_newest_checkpoint(tmp_path, capsys):
+    reference = make_trainer(tmp_path / "a", valid_every=0)
+    reference.train()
+
+    interrupted = make_trainer(tmp_path / "b", valid_every=0)
+    crash_at_step(interrupted, 7)
+    with pytest.raises(Interrupted):
+        interrupted.train()
+    newest = CheckpointDir(tmp_path / "b" / "checkpoints").latest()
+    assert newest.name == "ckpt-6.pt"
+    newest.write_bytes(newest.read_bytes()[:-100])
+
+    resumed = make_trainer(tmp_path / "b", valid_every=0)
+    resumed.train()
+    assert f"{newest}: truncated or corrupt" in capsys.readouterr().err
+    assert newest.with_name("ckpt-6.pt.corrupt").is_file()
+    for key, value in reference.model.state_dict().items():
+        assert torch.equal(value, resumed.model.state_dict()[key]), key
+
+
+@pytest.mark.parametrize(
+    "error",
+    [OSError(errno.ENOSPC, "No space left on device"), PermissionError(errno.EACCES, "denied")],
+    ids=["disk full", "permission denied"],
+)
+def test_failed_checkpoint_write_stops_and_keeps_the_previous(tmp_path, monkeypatch, error):
+    trainer = make_trainer(tmp_path, valid_every=0)
+    save = torch.save
+
+    def failing(obj, f, *args, **kwargs):
+        if obj["step"] == 6:
+            raise error
+        save(obj, f, *args, **kwargs)
+
+    monkeypatch.setattr(torch, "save", failing)
+    with pytest.raises(CheckpointError, match=rf"ckpt-6\.pt: cannot write.*{error.strerror}"):
+        trainer.train()
+    ckpts = CheckpointDir(tmp_path / "checkpoints")
+    assert [p.name for p in ckpts.paths()] == ["ckpt-3.pt"]
+    assert load_checkpoint(ckpts.latest())["step"] == 3
+    assert not ckpts.remove_stale_temporaries()
