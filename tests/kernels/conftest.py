@@ -5,8 +5,8 @@ import pytest
 def interpret(monkeypatch):
     """Runs flashsigmoid's Triton kernels on CPU tensors in Triton's interpreter.
 
-    Triton fixes compiled-versus-interpreted when it is first imported, so the first kernel
-    test must come before anything imports triton in this process.
+    Triton fixes compiled-versus-interpreted when it is first imported; tests/conftest.py
+    imports it in interpreter mode on machines without CUDA.
     """
     monkeypatch.setenv("TRITON_INTERPRET", "1")
     import triton.language as tl

@@ -1,0 +1,14 @@
+"""Triton fixes compiled-versus-interpreted when it is first imported, and anything may import
+it first (one AdamW step does, through torch's compiler). Without CUDA, import it here in
+interpreter mode, before any test runs; flashsigmoid still picks the PyTorch reference or the
+interpreted kernels per call from TRITON_INTERPRET (the `interpret` fixture of tests/kernels)."""
+
+import os
+
+import torch
+
+if not torch.cuda.is_available():
+    os.environ["TRITON_INTERPRET"] = "1"
+    import triton.language  # noqa: F401
+
+    del os.environ["TRITON_INTERPRET"]
