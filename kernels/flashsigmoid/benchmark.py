@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import importlib.util
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -84,6 +85,22 @@ def _flash_sigmoid(padded, causal):
     return run
 
 
+def _triton_sigmoid(padded, causal):
+    """The ``triton-sigmoid`` package (another group's kernels; its bias handling is its own),
+    through its documented API, as a speed column only."""
+    import triton_sigmoid
+
+    def run(q, k, v, lengths):
+        if padded:
+            lens = lengths.to(torch.int32)
+            return triton_sigmoid.sigmoid_attention_padded(
+                q, k, v, seq_lens_k=lens, seq_lens_q=lens, is_causal=causal
+            )
+        return triton_sigmoid.sigmoid_attention(q, k, v, is_causal=causal)
+
+    return run
+
+
 def _rope_then_flash_sigmoid(q, k, v, lengths):
     q, k = flashsigmoid.apply_rope(q, k)
     return flashsigmoid.flash_sigmoid_attn(q, k, v, bias="log_n")
@@ -107,6 +124,8 @@ def _varlen(lengths: torch.Tensor, n: int):
 
 def candidates(shape: Shape, lengths: torch.Tensor) -> dict[str, Callable]:
     rows = {"flashsigmoid": _flash_sigmoid(shape.padded, shape.causal)}
+    if importlib.util.find_spec("triton_sigmoid") is not None:
+        rows["triton-sigmoid"] = _triton_sigmoid(shape.padded, shape.causal)
     if shape.padded:
         key_valid = torch.arange(shape.n, device=lengths.device)[None] < lengths[:, None]
         mask = key_valid[:, None, None, :]
@@ -170,7 +189,7 @@ def run(shapes: list[Shape], dtype=torch.bfloat16, seed: int = 0) -> list[dict]:
         for name, fn in candidates(shape, lengths).items():
             try:
                 fwd, bwd, total = time_passes(fn, q, k, v, lengths)
-            except RuntimeError as e:  # a backend that refuses this shape
+            except Exception as e:  # a backend that refuses this shape (Triton compile errors too)
                 print(f"  {shape.label():28s} {name:22s} not available: {str(e)[:80]}")
                 continue
             row = dict(
