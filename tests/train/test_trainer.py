@@ -58,22 +58,31 @@ def crash_at_step(trainer: Trainer, step: int) -> None:
     trainer._after_step = crash
 
 
+def interrupted_run(exp_dir, step: int, **options):
+    """Trains in ``exp_dir`` until an interruption after ``step``; the newest checkpoint."""
+    trainer = make_trainer(exp_dir, **options)
+    crash_at_step(trainer, step)
+    with pytest.raises(Interrupted):
+        trainer.train()
+    return CheckpointDir(exp_dir / "checkpoints").latest()
+
+
+def assert_same_weights(expected: Trainer, actual: Trainer) -> None:
+    for key, value in expected.model.state_dict().items():
+        assert torch.equal(value, actual.model.state_dict()[key]), key
+
+
 def test_resume_after_interruption_is_bitwise_equal(tmp_path):
     # 12 items, batches of 2, accum 2: 3 optimizer steps per epoch, so resumes cross epochs.
     reference = make_trainer(tmp_path / "a", valid_every=4)
     reference.train()
 
-    interrupted = make_trainer(tmp_path / "b", valid_every=4)
-    crash_at_step(interrupted, 8)
-    with pytest.raises(Interrupted):
-        interrupted.train()
-    assert CheckpointDir(tmp_path / "b" / "checkpoints").latest().name == "ckpt-6.pt"
+    assert interrupted_run(tmp_path / "b", 8, valid_every=4).name == "ckpt-6.pt"
 
     resumed = make_trainer(tmp_path / "b", valid_every=4)
     resumed.train()
     assert resumed.state.step == 10
-    for key, value in reference.model.state_dict().items():
-        assert torch.equal(value, resumed.model.state_dict()[key]), key
+    assert_same_weights(reference, resumed)
 
 
 def test_nonfinite_steps_are_skipped_then_stop(tmp_path):
@@ -96,11 +105,7 @@ def test_resume_skips_a_damaged_newest_checkpoint(tmp_path, capsys):
     reference = make_trainer(tmp_path / "a", valid_every=0)
     reference.train()
 
-    interrupted = make_trainer(tmp_path / "b", valid_every=0)
-    crash_at_step(interrupted, 7)
-    with pytest.raises(Interrupted):
-        interrupted.train()
-    newest = CheckpointDir(tmp_path / "b" / "checkpoints").latest()
+    newest = interrupted_run(tmp_path / "b", 7, valid_every=0)
     assert newest.name == "ckpt-6.pt"
     newest.write_bytes(newest.read_bytes()[:-100])
 
@@ -108,8 +113,7 @@ def test_resume_skips_a_damaged_newest_checkpoint(tmp_path, capsys):
     resumed.train()
     assert f"{newest}: truncated or corrupt" in capsys.readouterr().err
     assert newest.with_name("ckpt-6.pt.corrupt").is_file()
-    for key, value in reference.model.state_dict().items():
-        assert torch.equal(value, resumed.model.state_dict()[key]), key
+    assert_same_weights(reference, resumed)
 
 
 @pytest.mark.parametrize(
