@@ -9,7 +9,7 @@ import torch
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 from safetensors import safe_open
-from safetensors.torch import load_file, save_file
+from safetensors.torch import save_file
 from torch import Tensor, nn
 
 from sigasr.atomic import atomic_path, atomic_write_text
@@ -128,9 +128,9 @@ class CTCModel(nn.Module):
         except Exception as e:  # values the model cannot be built with, several error types
             raise ModelLoadError(f"{config_path}: {e}") from None
         try:
-            with safe_open(str(weights_path), "pt") as f:
+            with safe_open(str(weights_path), "pt", device=str(map_location)) as f:
                 metadata = f.metadata() or {}
-            state = load_file(str(weights_path), device=str(map_location))
+                state = {name: f.get_tensor(name) for name in f.keys()}
         except Exception as e:  # SafetensorError, OSError and others for damaged files
             raise ModelLoadError(f"{weights_path}: unreadable safetensors file: {e}") from None
         load_state_checked(model, state, weights_path)

@@ -79,6 +79,17 @@ def load_checkpoint(path: str | Path) -> dict:
     return state
 
 
+def _on_cpu(value):
+    """``value`` (nested dicts, lists, tuples) with every tensor copied to the CPU."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu()
+    if isinstance(value, dict):
+        return {key: _on_cpu(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_on_cpu(item) for item in value)
+    return value
+
+
 def _first_line(error: Exception) -> str:
     return (str(error).splitlines() or [type(error).__name__])[0]
 
@@ -139,6 +150,7 @@ class CheckpointDir:
         final = self.directory / f"ckpt-{step}.pt"
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
+            state = _on_cpu(state)  # once, for both the checksum and torch.save
             with atomic_path(final) as tmp:
                 torch.save({**state, CHECKSUM_KEY: state_checksum(state)}, tmp)
         except OSError as e:
