@@ -100,6 +100,83 @@ def measure(shape) -> dict:
     return r
 
 
+class _Passthrough(torch.autograd.Function):
+    """The autograd engine's own cost: a Function whose backward does nothing."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return torch.empty_like(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+def breakdown(shape) -> None:
+    """Where the eager backward's host time goes: the engine, our backward() alone, its
+    launches, its allocations; then a cProfile of forward+backward calls (top functions)."""
+    import cProfile
+    import pstats
+
+    import flashsigmoid
+    from flashsigmoid import backward as bwd
+    from flashsigmoid import launcher
+    from flashsigmoid.benchmark import problem
+
+    q, k, v, lengths = problem(shape)
+    seq_lens = lengths if shape.padded else None
+    dout = torch.randn_like(q)
+    scale = shape.dim**-0.5
+
+    def ours():
+        out = flashsigmoid.flash_sigmoid_attn(q, k, v, seq_lens=seq_lens, bias="log_n")
+        return torch.autograd.grad(out, (q, k, v), dout)
+
+    launches = []
+    real_launch = launcher.launch
+
+    def recording(kernel, grid, args, constexprs):
+        launches.append((kernel, grid, args, constexprs))
+        real_launch(kernel, grid, args, constexprs)
+
+    launcher.launch = recording
+    bwd.backward(dout, q, k, v, seq_lens, None, None, scale, False, True)
+    launcher.launch = real_launch
+    parts = {
+        "engine: autograd.grad of a no-op Function (f+b)": lambda: torch.autograd.grad(
+            _Passthrough.apply(q), q, dout
+        ),
+        "backward.backward() called directly": lambda: bwd.backward(
+            dout, q, k, v, seq_lens, None, None, scale, False, True
+        ),
+        "its launches alone (launcher.launch)": lambda: [real_launch(*a) for a in launches],
+        "three torch.empty like q": lambda: [torch.empty_like(q) for _ in range(3)],
+        "forward (flash_sigmoid_attn)": lambda: flashsigmoid.flash_sigmoid_attn(
+            q, k, v, seq_lens=seq_lens, bias="log_n"
+        ),
+        "forward + autograd.grad": ours,
+    }
+
+    def same_thread():
+        with torch.autograd.set_multithreading_enabled(False):
+            return ours()
+
+    parts["forward + autograd.grad, engine on this thread"] = same_thread
+    print(f"breakdown {shape.label()}: {len(launches)} backward launches")
+    for name, call in parts.items():
+        print(f"  {name:50s} {host_us(call):7.1f} us")
+    ours()
+    torch.cuda.synchronize()
+    profile = cProfile.Profile()
+    profile.enable()
+    for _ in range(200):
+        ours()
+    profile.disable()
+    torch.cuda.synchronize()
+    print("cProfile of 200 forward+backward calls (tottime, s):")
+    pstats.Stats(profile).sort_stats("tottime").print_stats(25)
+
+
 def markdown(results: list[dict]) -> str:
     import triton
 
@@ -145,6 +222,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--autotune", action="store_true", help="autotune tiles (slow start)")
     parser.add_argument("--markdown", help="also write the table to this file")
+    parser.add_argument(
+        "--breakdown", action="store_true", help="only split the backward's host time"
+    )
     args = parser.parse_args(argv)
     os.environ["FLASHSIGMOID_AUTOTUNE"] = "1" if args.autotune else "0"
     if not torch.cuda.is_available():
@@ -154,6 +234,10 @@ def main(argv: list[str] | None = None) -> int:
     from flashsigmoid.benchmark import Shape
 
     shapes = [Shape(*s, padded=padded) for padded in (False, True) for s in ASR_SHAPES]
+    if args.breakdown:
+        for shape in shapes[:2]:
+            breakdown(shape)
+        return 0
     results = []
     for shape in shapes:
         results.append(measure(shape))

@@ -6,9 +6,10 @@ With P = sigmoid(S), S = Q K^T scale + b - slope |i - j|, and dO given:
     dQ = dS K scale     dK = dS^T Q scale   db = sum_ij dS
 
 P is recomputed from Q and K tile by tile: sigmoid needs no logsumexp from the forward pass
-and no rowsum(dO * O) pre-pass. One kernel owns a key tile and accumulates dK, dV and db
-over query tiles; a second owns a query tile and accumulates dQ over key tiles. Neither
-needs atomics for Q, K or V gradients; db is summed with one atomic add per program.
+and no rowsum(dO * O) pre-pass. One launch runs two kinds of program side by side: one owns
+a key tile and accumulates dK, dV and db over query tiles, the other owns a query tile and
+accumulates dQ over key tiles. Neither needs atomics for Q, K or V gradients; db is summed
+with one atomic add per program.
 """
 
 import torch
@@ -52,37 +53,18 @@ def _dkdv_step(
     return dk, dv, db
 
 
-@triton.jit(do_not_specialize=["N"])  # as in the forward kernel
-def _dkdv_kernel(
-    Q, K, V, dO, dK, dV, dBias, SeqLens, Bias, Slopes,
-    stride_qb, stride_qn, stride_qh,
-    stride_kb, stride_kn, stride_kh,
-    stride_vb, stride_vn, stride_vh,
-    stride_dob, stride_don, stride_doh,
-    stride_gb, stride_gn, stride_gh,  # dK and dV share one layout
-    stride_bias_b, stride_bias_h,
-    N, H, scale, N_BUCKET,
-    HEAD_DIM: tl.constexpr, D_PAD: tl.constexpr,
-    BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, CAUSAL: tl.constexpr,
-    HAS_SEQ_LENS: tl.constexpr, BIAS: tl.constexpr, HAS_ALIBI: tl.constexpr,
+@triton.jit
+def _dkdv_tile(
+    start_n, Q, K, V, dO, dK, dV, dBias, pid_bh, stride_qn, stride_kn, stride_vn, stride_don, stride_gn,
+    N, seq_len, bias, slope, scale,
+    HEAD_DIM: tl.constexpr, D_PAD: tl.constexpr, BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr,
+    CAUSAL: tl.constexpr, BIAS: tl.constexpr, HAS_ALIBI: tl.constexpr,
     FAST: tl.constexpr, PRECISION: tl.constexpr,
 ):  # fmt: skip
-    pid_n = tl.program_id(0)
-    pid_bh = tl.program_id(1)
-    b = pid_bh // H
-    h = pid_bh % H
-    seq_len, bias, slope = sequence_terms(
-        SeqLens, Bias, Slopes, b, h, stride_bias_b, stride_bias_h, N,
-        HAS_SEQ_LENS, BIAS, HAS_ALIBI,
-    )  # fmt: skip
-
-    start_n = pid_n * BLOCK_N
+    """dK, dV for keys start_n, ..., start_n + BLOCK_N - 1 of one (batch, head), and their
+    share of d bias (dBias[pid_bh]). Q, K, V, dO, dK, dV already point at that (batch, head)."""
     offs_n = start_n + tl.arange(0, BLOCK_N)
     offs_d = tl.arange(0, D_PAD)
-    Q += b * stride_qb + h * stride_qh
-    dO += b * stride_dob + h * stride_doh
-    K += b * stride_kb + h * stride_kh
-    V += b * stride_vb + h * stride_vh
     k = load_rows(K, offs_n, stride_kn, offs_d, seq_len, HEAD_DIM, D_PAD)
     v = load_rows(V, offs_n, stride_vn, offs_d, seq_len, HEAD_DIM, D_PAD)
 
@@ -122,12 +104,10 @@ def _dkdv_kernel(
         seq_len, bias, slope, scale,
         HEAD_DIM, D_PAD, BLOCK_M, CAUSAL, HAS_ALIBI, True, FAST, PRECISION,
     )  # fmt: skip
-    dK += b * stride_gb + h * stride_gh
-    dV += b * stride_gb + h * stride_gh
     store_rows(dK, (dk * scale).to(dK.dtype.element_ty), offs_n, stride_gn, offs_d, N,
                HEAD_DIM, D_PAD)  # fmt: skip
     store_rows(dV, dv.to(dV.dtype.element_ty), offs_n, stride_gn, offs_d, N, HEAD_DIM, D_PAD)
-    if BIAS == "tensor":  # dBias: (B, H) contiguous
+    if BIAS == "tensor":
         tl.atomic_add(dBias + pid_bh + tl.arange(0, 1), db)
 
 
@@ -155,37 +135,16 @@ def _dq_step(
     return dq
 
 
-@triton.jit(do_not_specialize=["N"])
-def _dq_kernel(
-    Q, K, V, dO, dQ, SeqLens, Bias, Slopes,
-    stride_qb, stride_qn, stride_qh,
-    stride_kb, stride_kn, stride_kh,
-    stride_vb, stride_vn, stride_vh,
-    stride_dob, stride_don, stride_doh,
-    stride_gb, stride_gn, stride_gh,
-    stride_bias_b, stride_bias_h,
-    N, H, scale, N_BUCKET,
-    HEAD_DIM: tl.constexpr, D_PAD: tl.constexpr,
-    BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, CAUSAL: tl.constexpr,
-    HAS_SEQ_LENS: tl.constexpr, BIAS: tl.constexpr, HAS_ALIBI: tl.constexpr,
-    FAST: tl.constexpr, PRECISION: tl.constexpr,
+@triton.jit
+def _dq_tile(
+    start_m, Q, K, V, dO, dQ, stride_qn, stride_kn, stride_vn, stride_don, stride_gn,
+    N, seq_len, bias, slope, scale,
+    HEAD_DIM: tl.constexpr, D_PAD: tl.constexpr, BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr,
+    CAUSAL: tl.constexpr, HAS_ALIBI: tl.constexpr, FAST: tl.constexpr, PRECISION: tl.constexpr,
 ):  # fmt: skip
-    pid_m = tl.program_id(0)
-    pid_bh = tl.program_id(1)
-    b = pid_bh // H
-    h = pid_bh % H
-    seq_len, bias, slope = sequence_terms(
-        SeqLens, Bias, Slopes, b, h, stride_bias_b, stride_bias_h, N,
-        HAS_SEQ_LENS, BIAS, HAS_ALIBI,
-    )  # fmt: skip
-
-    start_m = pid_m * BLOCK_M
+    """dQ for queries start_m, ..., start_m + BLOCK_M - 1 of one (batch, head)."""
     offs_m = start_m + tl.arange(0, BLOCK_M)
     offs_d = tl.arange(0, D_PAD)
-    Q += b * stride_qb + h * stride_qh
-    dO += b * stride_dob + h * stride_doh
-    K += b * stride_kb + h * stride_kh
-    V += b * stride_vb + h * stride_vh
     q = load_rows(Q, offs_m, stride_qn, offs_d, seq_len, HEAD_DIM, D_PAD)
     do = load_rows(dO, offs_m, stride_don, offs_d, seq_len, HEAD_DIM, D_PAD)
 
@@ -209,20 +168,64 @@ def _dq_kernel(
         HEAD_DIM, D_PAD, BLOCK_N, CAUSAL, HAS_ALIBI, True, FAST, PRECISION,
     )  # fmt: skip
     dq = tl.where(offs_m[:, None] < seq_len, dq * scale, 0.0)
-    dQ += b * stride_gb + h * stride_gh
     store_rows(dQ, dq.to(dQ.dtype.element_ty), offs_m, stride_gn, offs_d, N, HEAD_DIM, D_PAD)
 
 
+@triton.jit(do_not_specialize=["N"])  # as in the forward kernel
+def _backward_kernel(
+    Q, K, V, dO, dQ, dK, dV, dBias, SeqLens, Bias, Slopes,
+    stride_qb, stride_qn, stride_qh,
+    stride_kb, stride_kn, stride_kh,
+    stride_vb, stride_vn, stride_vh,
+    stride_dob, stride_don, stride_doh,
+    stride_gb, stride_gn, stride_gh,  # dQ, dK and dV share one layout
+    stride_bias_b, stride_bias_h,
+    N, H, scale, N_BUCKET,
+    HEAD_DIM: tl.constexpr, D_PAD: tl.constexpr,
+    BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, CAUSAL: tl.constexpr,
+    HAS_SEQ_LENS: tl.constexpr, BIAS: tl.constexpr, HAS_ALIBI: tl.constexpr,
+    FAST: tl.constexpr, PRECISION: tl.constexpr,
+):  # fmt: skip
+    """Grid (2 cdiv(N, BLOCK_N), B * H). Every program owns BLOCK_N rows and steps over the
+    other side BLOCK_M rows at a time: the first cdiv(N, BLOCK_N) programs of a (batch, head)
+    own keys (dK, dV), the rest own queries (dQ)."""
+    pid = tl.program_id(0)
+    pid_bh = tl.program_id(1)
+    b, h, seq_len, bias, slope = sequence_terms(
+        SeqLens, Bias, Slopes, pid_bh, H, stride_bias_b, stride_bias_h, N,
+        HAS_SEQ_LENS, BIAS, HAS_ALIBI,
+    )  # fmt: skip
+    Q += b * stride_qb + h * stride_qh
+    K += b * stride_kb + h * stride_kh
+    V += b * stride_vb + h * stride_vh
+    dO += b * stride_dob + h * stride_doh
+    grads = b * stride_gb + h * stride_gh
+    tiles = tl.cdiv(N, BLOCK_N)
+    if pid < tiles:
+        _dkdv_tile(
+            pid * BLOCK_N, Q, K, V, dO, dK + grads, dV + grads, dBias, pid_bh,
+            stride_qn, stride_kn, stride_vn, stride_don, stride_gn,
+            N, seq_len, bias, slope, scale,
+            HEAD_DIM, D_PAD, BLOCK_M, BLOCK_N, CAUSAL, BIAS, HAS_ALIBI, FAST, PRECISION,
+        )  # fmt: skip
+    else:
+        _dq_tile(  # BLOCK_N queries, key steps of BLOCK_M
+            (pid - tiles) * BLOCK_N, Q, K, V, dO, dQ + grads,
+            stride_qn, stride_kn, stride_vn, stride_don, stride_gn,
+            N, seq_len, bias, slope, scale,
+            HEAD_DIM, D_PAD, BLOCK_N, BLOCK_M, CAUSAL, HAS_ALIBI, FAST, PRECISION,
+        )  # fmt: skip
+
+
 def _zero_dbias(nargs, reset_only=False):
-    """Autotuning runs the dK/dV kernel once per config: each run adds into a zeroed dBias."""
+    """Autotuning runs the kernel once per config: each run adds into a zeroed dBias."""
     if nargs["dBias"] is not None:
         nargs["dBias"].zero_()
 
 
-_dkdv_tuned = triton.autotune(configs=backward_configs(), key=AUTOTUNE_KEY, pre_hook=_zero_dbias)(
-    _dkdv_kernel
-)
-_dq_tuned = triton.autotune(configs=backward_configs(), key=AUTOTUNE_KEY)(_dq_kernel)
+_backward_tuned = triton.autotune(
+    configs=backward_configs(), key=AUTOTUNE_KEY, pre_hook=_zero_dbias
+)(_backward_kernel)
 
 
 def backward(do, q, k, v, seq_lens, bias, slopes, scale, causal, log_n):
@@ -238,16 +241,15 @@ def backward(do, q, k, v, seq_lens, bias, slopes, scale, causal, log_n):
         dbias = torch.zeros(batch, heads, dtype=torch.float32, device=q.device)
     opts = kernel_options(q, n, dim)
     bias_strides, flags = sequence_args(seq_lens, bias, slopes, log_n)
-    strides = (*q.stride()[:3], *k.stride()[:3], *v.stride()[:3], *do.stride()[:3])
-    tail = (*dq.stride()[:3], *bias_strides, n, heads, scale, opts.n_bucket)
+    args = (
+        q, k, v, do, dq, dk, dv, dbias, seq_lens, bias, slopes,
+        *q.stride()[:3], *k.stride()[:3], *v.stride()[:3], *do.stride()[:3], *dq.stride()[:3],
+        *bias_strides, n, heads, scale, opts.n_bucket,
+    )  # fmt: skip
     meta = dict(
         HEAD_DIM=dim, D_PAD=opts.d_pad, CAUSAL=causal, **flags,
         FAST=opts.fast, PRECISION=opts.precision,
     )  # fmt: skip
-    dkdv_args = (q, k, v, do, dk, dv, dbias, seq_lens, bias, slopes, *strides, *tail)
-    dq_args = (q, k, v, do, dq, seq_lens, bias, slopes, *strides, *tail)
-    dkdv_grid = lambda m: (triton.cdiv(n, m["BLOCK_N"]), batch * heads)  # noqa: E731
-    dq_grid = lambda m: (triton.cdiv(n, m["BLOCK_M"]), batch * heads)  # noqa: E731
-    launch(_dkdv_kernel, _dkdv_tuned, dkdv_grid, dkdv_args, meta, opts, q.dtype)
-    launch(_dq_kernel, _dq_tuned, dq_grid, dq_args, meta, opts, q.dtype)
+    grid = lambda m: (2 * triton.cdiv(n, m["BLOCK_N"]), batch * heads)  # noqa: E731
+    launch(_backward_kernel, _backward_tuned, grid, args, meta, opts, q.dtype)
     return dq, dk, dv, dbias

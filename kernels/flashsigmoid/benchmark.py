@@ -146,22 +146,36 @@ def candidates(shape: Shape, lengths: torch.Tensor) -> dict[str, Callable]:
     return rows
 
 
-def time_passes(fn, q, k, v, lengths) -> tuple[float, float, float]:
-    """Median ms of forward, backward and forward+backward."""
-    from triton.testing import do_bench
+def time_passes(fn, q, k, v, lengths, graph: bool = False) -> tuple[float, float, float]:
+    """Median ms of forward, backward and forward+backward: eager calls (``do_bench``), or
+    with ``graph`` replays of a CUDA graph of them (``do_bench_cudagraph``: no host time;
+    the backward is then forward+backward minus forward)."""
+    from triton.testing import do_bench, do_bench_cudagraph
 
+    def bench(call):
+        if graph:
+            return do_bench_cudagraph(call, rep=100, return_mode="median")
+        return do_bench(call, warmup=25, rep=100, return_mode="median")
+
+    if graph:
+        with torch.no_grad():  # the output's shape (varlen's is packed), autograd untouched
+            dout = torch.randn_like(fn(q, k, v, lengths))
+
+        # Fresh leaves, first used on do_bench_cudagraph's capture stream: autograd runs a
+        # leaf's gradient on the stream of its first use, and the capture must not touch
+        # another stream. A backward alone cannot be captured apart from its forward.
+        def leaves():
+            return tuple(t.detach().requires_grad_() for t in (q, k, v))
+
+        a, b = leaves(), leaves()
+        fwd = bench(lambda: fn(*a, lengths))
+        total = bench(lambda: torch.autograd.grad(fn(*b, lengths), b, dout))
+        return fwd, total - fwd, total
     out = fn(q, k, v, lengths)
     dout = torch.randn_like(out)
-    fwd = do_bench(lambda: fn(q, k, v, lengths), warmup=25, rep=100, return_mode="median")
-    bwd = do_bench(
-        lambda: torch.autograd.grad(out, (q, k, v), dout, retain_graph=True),
-        warmup=25, rep=100, return_mode="median",
-    )  # fmt: skip
-
-    def both():
-        torch.autograd.grad(fn(q, k, v, lengths), (q, k, v), dout)
-
-    total = do_bench(both, warmup=25, rep=100, return_mode="median")
+    fwd = bench(lambda: fn(q, k, v, lengths))
+    bwd = bench(lambda: torch.autograd.grad(out, (q, k, v), dout, retain_graph=True))
+    total = bench(lambda: torch.autograd.grad(fn(q, k, v, lengths), (q, k, v), dout))
     return fwd, bwd, total
 
 
@@ -181,14 +195,14 @@ def problem(shape: Shape, dtype=torch.bfloat16, seed: int = 0):
     return q, k, v, lengths
 
 
-def run(shapes: list[Shape], dtype=torch.bfloat16, seed: int = 0) -> list[dict]:
+def run(shapes: list[Shape], dtype=torch.bfloat16, seed: int = 0, graph=False) -> list[dict]:
     results = []
     for shape in shapes:
         q, k, v, lengths = problem(shape, dtype, seed)
         flops = _flops(shape, lengths)
         for name, fn in candidates(shape, lengths).items():
             try:
-                fwd, bwd, total = time_passes(fn, q, k, v, lengths)
+                fwd, bwd, total = time_passes(fn, q, k, v, lengths, graph)
             except Exception as e:  # a backend that refuses this shape (Triton compile errors too)
                 print(f"  {shape.label():28s} {name:22s} not available: {str(e)[:80]}")
                 continue
@@ -207,14 +221,15 @@ def run(shapes: list[Shape], dtype=torch.bfloat16, seed: int = 0) -> list[dict]:
     return results
 
 
-def markdown(results: list[dict]) -> str:
+def markdown(results: list[dict], graph: bool = False) -> str:
     """One table: TFLOP/s per pass and FlashSigmoid's ratio to each softmax row."""
     device = torch.cuda.get_device_name()
     import triton
 
     lines = [
         f"GPU: {device}; torch {torch.__version__}; triton {triton.__version__}; "
-        f"date {datetime.date.today().isoformat()}; bf16; TFLOP/s fwd / bwd / fwd+bwd.",
+        f"date {datetime.date.today().isoformat()}; bf16; "
+        f"{'CUDA-graph replays' if graph else 'eager calls'}; TFLOP/s fwd / bwd / fwd+bwd.",
         "",
         "| shape B,H,N,D | kernel | fwd | bwd | fwd+bwd | flashsigmoid speedup fwd / f+b |",
         "|---|---|---|---|---|---|",
@@ -243,12 +258,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--set", choices=["asr", "padded", "paper", "all"], default="all")
     parser.add_argument("--markdown", help="also write the table to this markdown file")
+    parser.add_argument(
+        "--graph",
+        action="store_true",
+        help="time CUDA-graph replays (the GPU's time alone, as in a captured training step)",
+    )
     args = parser.parse_args(argv)
     if not torch.cuda.is_available():
         print("sigasr bench attention: needs a CUDA GPU; none is visible.")
         return 2
     shapes = {"asr": ASR, "padded": PADDED, "paper": PAPER, "all": ASR + PADDED + PAPER}[args.set]
-    table = markdown(run(shapes))
+    table = markdown(run(shapes, graph=args.graph), args.graph)
     print(table)
     if args.markdown:
         with open(args.markdown, "w") as f:

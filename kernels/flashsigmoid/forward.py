@@ -80,10 +80,8 @@ def _forward_kernel(
 ):  # fmt: skip
     pid_m = tl.program_id(0)
     pid_bh = tl.program_id(1)
-    b = pid_bh // H
-    h = pid_bh % H
-    seq_len, bias, slope = sequence_terms(
-        SeqLens, Bias, Slopes, b, h, stride_bias_b, stride_bias_h, N,
+    b, h, seq_len, bias, slope = sequence_terms(
+        SeqLens, Bias, Slopes, pid_bh, H, stride_bias_b, stride_bias_h, N,
         HAS_SEQ_LENS, BIAS, HAS_ALIBI,
     )  # fmt: skip
 

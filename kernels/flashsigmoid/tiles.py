@@ -28,15 +28,18 @@ def sigmoid(x, FAST: tl.constexpr):
 
 @triton.jit
 def sequence_terms(
-    SeqLens, Bias, Slopes, b, h, stride_bias_b, stride_bias_h, N,
+    SeqLens, Bias, Slopes, pid_bh, H, stride_bias_b, stride_bias_h, N,
     HAS_SEQ_LENS: tl.constexpr, BIAS: tl.constexpr, HAS_ALIBI: tl.constexpr,
 ):  # fmt: skip
-    """The valid length L, logit bias and ALiBi slope of batch b, head h.
+    """Batch b and head h of the program pair pid_bh = b·H + h, with their valid length L,
+    logit bias and ALiBi slope.
 
     L = SeqLens[b] (int32 or int64), or N without SeqLens. BIAS is "none" (0), "tensor"
     (Bias[b, h] read through its strides, so a broadcast (B, 1) or (H,) bias is not copied)
     or "log_n" (-log L, nothing to read).
     """
+    b = pid_bh // H
+    h = pid_bh % H
     if HAS_SEQ_LENS:
         seq_len = tl.load(SeqLens + b).to(tl.int32)
     else:
@@ -48,7 +51,7 @@ def sequence_terms(
     else:
         bias = 0.0
     slope = tl.load(Slopes + h) if HAS_ALIBI else 0.0
-    return seq_len, bias, slope
+    return b, h, seq_len, bias, slope
 
 
 @triton.jit

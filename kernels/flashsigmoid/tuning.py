@@ -101,6 +101,7 @@ def forward_configs():
 
 
 def backward_configs():
+    """BLOCK_N: the rows a backward program owns (keys or queries); BLOCK_M: its step."""
     return _configs(
-        [(64, 64, 4, 3), (64, 64, 8, 3), (128, 64, 8, 3), (64, 128, 8, 3), (32, 64, 4, 3)]
+        [(64, 64, 4, 3), (32, 64, 4, 3), (32, 128, 4, 3), (64, 128, 8, 3), (64, 128, 8, 4)]
     )

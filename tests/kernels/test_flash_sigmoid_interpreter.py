@@ -79,6 +79,33 @@ def test_in_kernel_log_n_bias_equals_the_explicit_bias(interpret, dtype):
             assert rel_err(g, w) < (1e-6 if dtype == torch.float32 else 1e-4)
 
 
+def test_unequal_tiles(interpret, monkeypatch):
+    """BLOCK_M != BLOCK_N, as autotuning picks on the GPU: the backward's query programs then
+    own BLOCK_N queries and step over keys BLOCK_M at a time."""
+    from flashsigmoid import tuning
+
+    monkeypatch.setattr(tuning, "_fixed_tiles", lambda *args: (16, 32, 4, 1))
+    tuning._kernel_options.cache_clear()
+    try:
+        for causal in (False, True):
+            q, k, v, seq_lens, bias, slopes = make_problem(
+                3, 70, 2, 16, torch.float32, "cpu", seed=5, alibi=True, bias_kind="per_seq_head"
+            )
+            out = flashsigmoid.flash_sigmoid_attn(
+                q, k, v, seq_lens=seq_lens, bias=bias, alibi_slopes=slopes, causal=causal
+            )
+            want, want_inputs = oracle(q, k, v, seq_lens, bias, slopes, causal)
+            assert rel_err(out, want) < 1e-5
+            dout = torch.randn(out.shape, generator=torch.Generator().manual_seed(1))
+            grads = torch.autograd.grad(out, inputs_of(q, k, v, bias), dout)
+            want_grads = torch.autograd.grad(want, want_inputs, dout.double())
+            assert len(grads) == len(want_grads) == 4
+            for got, ref in zip(grads, want_grads, strict=True):
+                assert rel_err(got, ref) < 4e-5
+    finally:
+        tuning._kernel_options.cache_clear()
+
+
 def test_named_bias_is_checked():
     q = torch.randn(1, 4, 2, 16)
     with pytest.raises(ValueError, match="log_n"):
