@@ -1,4 +1,5 @@
-"""DDP through torchrun: two CPU processes (gloo) train in lockstep and checkpoint once."""
+"""DDP through torchrun: two CPU processes (gloo) train in lockstep, checkpoint once, and
+reach the weights one process reaches with twice the gradient accumulation."""
 
 import subprocess
 import sys
@@ -27,5 +28,6 @@ def test_two_process_gloo_training(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "DDP OK: world_size=2, step=4" in proc.stdout
+    assert "DDP matches one process accumulating 4" in proc.stdout
     ckpts = sorted(p.name for p in (tmp_path / "checkpoints").iterdir())
     assert ckpts == ["ckpt-3.pt", "ckpt-4.pt"]
