@@ -1,9 +1,13 @@
 """Run by ``torchrun`` from test_ddp.py: trains the stand-in setup in a world of two (gloo).
 
-Then rank 0 alone trains the same setup with ``world_size`` times the gradient accumulation:
-rank r takes batches r, r + 2, ... so each DDP step sees the batches that one accumulated step
-sees, and the weights must agree up to float rounding. Dropout is off in both: its draws
-differ between a rank's micro-batches and the single process's.
+    python -m torch.distributed.run --nproc-per-node 2 -m tests.train.ddp_worker EXP STEPS
+        [--compare-accumulation]
+
+Trains (or resumes) in EXP up to STEPS and checks that the ranks hold the same weights. With
+--compare-accumulation, rank 0 then trains the same setup alone with ``world_size`` times the
+gradient accumulation: rank r takes batches r, r + 2, ... so each DDP step sees the batches
+that one accumulated step sees, and the weights must agree up to float rounding. Dropout is
+off in both: its draws differ between a rank's micro-batches and the single process's.
 """
 
 import sys
@@ -15,10 +19,9 @@ import torch.distributed as dist
 from sigasr.train.ddp import setup_distributed, teardown_distributed
 from tests.train.test_trainer import make_trainer
 
-STEPS = 4
 ACCUM = 2  # make_trainer's default
 
-exp_dir = Path(sys.argv[1])
+exp_dir, steps = Path(sys.argv[1]), int(sys.argv[2])
 
 
 def without_dropout(trainer):
@@ -33,7 +36,7 @@ def flat_weights(trainer) -> torch.Tensor:
 
 
 ctx = setup_distributed("cpu")
-trainer = without_dropout(make_trainer(exp_dir, max_steps=STEPS, valid_every=0, ctx=ctx))
+trainer = without_dropout(make_trainer(exp_dir, max_steps=steps, valid_every=0, ctx=ctx))
 trainer.train()
 flat = flat_weights(trainer)
 gathered = [torch.empty_like(flat) for _ in range(ctx.world_size)]
@@ -43,10 +46,10 @@ if ctx.is_main:
     print(f"DDP OK: world_size={ctx.world_size}, step={trainer.state.step}")
 teardown_distributed()
 
-if ctx.is_main:
+if ctx.is_main and "--compare-accumulation" in sys.argv:
     single = without_dropout(
         make_trainer(
-            exp_dir / "single", max_steps=STEPS, valid_every=0, accum_grad=ACCUM * ctx.world_size
+            exp_dir / "single", max_steps=steps, valid_every=0, accum_grad=ACCUM * ctx.world_size
         )
     )
     single.train()
