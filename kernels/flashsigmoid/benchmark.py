@@ -106,6 +106,10 @@ def _rope_then_flash_sigmoid(q, k, v, lengths):
     return flashsigmoid.flash_sigmoid_attn(q, k, v, bias="log_n")
 
 
+def _flash_sigmoid_rope_in_kernel(q, k, v, lengths):
+    return flashsigmoid.flash_sigmoid_attn(q, k, v, bias="log_n", rope_base=10000.0)
+
+
 def _varlen(lengths: torch.Tensor, n: int):
     """varlen_attn on tokens packed once, outside the timing, as a packed model holds them."""
     from torch.nn.attention.varlen import varlen_attn
@@ -141,6 +145,7 @@ def candidates(shape: Shape, lengths: torch.Tensor) -> dict[str, Callable]:
         rows[name] = _sdpa(backend, causal=shape.causal)
     if not shape.causal:
         rows["flashsigmoid + apply_rope"] = _rope_then_flash_sigmoid
+        rows["flashsigmoid, RoPE in kernel"] = _flash_sigmoid_rope_in_kernel
     if shape.batch * shape.heads * shape.n**2 * 2 <= 8 * 2**30:  # the naive row holds N x N
         rows["naive sigmoid"] = _naive_sigmoid(shape.causal)
     return rows

@@ -37,15 +37,33 @@ def test_gpu_matches_reference(dtype, batch, n, heads, dim, bias_kind, alibi, ca
     out = flashsigmoid.flash_sigmoid_attn(
         q, k, v, seq_lens=seq_lens, bias=bias, alibi_slopes=slopes, causal=causal
     )
-    want, want_inputs = oracle(q, k, v, seq_lens, bias, slopes, causal)
-    assert rel_err(out, want) < TOL[dtype]
-    dout = torch.randn(out.shape, device="cuda", dtype=dtype)
-    grads = torch.autograd.grad(out, inputs_of(q, k, v, bias), dout)
-    want_grads = torch.autograd.grad(want, want_inputs, dout.double())
-    for got, ref in zip(grads, want_grads, strict=True):
-        assert rel_err(got, ref) < 2 * TOL[dtype]
+    assert_matches_oracle(out, (q, k, v, bias), oracle(q, k, v, seq_lens, bias, slopes, causal))
     for b, length in enumerate(seq_lens.tolist()):
         assert torch.all(out[b, length:] == 0)
+
+
+def assert_matches_oracle(out, inputs, oracle_result):
+    """out and the gradients of its inputs (q, k, v, bias) against oracle()'s float64 ones."""
+    want, want_inputs = oracle_result
+    tol = TOL[out.dtype]
+    assert rel_err(out, want) < tol
+    dout = torch.randn(out.shape, device="cuda", dtype=out.dtype)
+    grads = torch.autograd.grad(out, inputs_of(*inputs), dout)
+    want_grads = torch.autograd.grad(want, want_inputs, dout.double())
+    for got, ref in zip(grads, want_grads, strict=True):
+        assert rel_err(got, ref) < 2 * tol
+
+
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16, torch.float32])
+@pytest.mark.parametrize("dim", [64, 128, 72])
+def test_in_kernel_rope_matches_reference(dtype, dim):
+    """rope_base: Q and K rotated inside the kernels, against rotating first (float64)."""
+    q, k, v, seq_lens, bias, slopes = make_problem(
+        4, 1500, 4, dim, dtype, "cuda", seed=dim, alibi=False, bias_kind="log_n_named"
+    )
+    out = flashsigmoid.flash_sigmoid_attn(q, k, v, seq_lens=seq_lens, bias=bias, rope_base=1e4)
+    want = oracle(q, k, v, seq_lens, bias, slopes, False, rope_base=1e4)
+    assert_matches_oracle(out, (q, k, v, bias), want)
 
 
 @pytest.mark.parametrize("causal", [False, True])
