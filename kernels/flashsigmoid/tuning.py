@@ -62,8 +62,10 @@ def sequence_args(seq_lens, bias, slopes, log_n: bool):
     return (bias.stride() if bias is not None else (0, 0)), flags
 
 
-AUTOTUNE_KEY = ["N_BUCKET", "HEAD_DIM", "CAUSAL"]
-"""Launch arguments the tuned tiles depend on (Triton adds the tensors' dtypes itself)."""
+AUTOTUNE_KEY = ["N_BUCKET", "HEAD_DIM", "CAUSAL", "ROPE"]
+"""Launch arguments the tuned tiles depend on (Triton adds the tensors' dtypes itself). ROPE
+is among them: the in-kernel rotation needs up to 3x the shared memory, so tiles that fit
+without it may not fit with it (tools/kernel_resources.py)."""
 
 
 _TUNED: dict[tuple, dict] = {}
@@ -80,7 +82,7 @@ def launch(kernel, tuned, grid, args, meta: dict, opts: KernelOptions, dtype) ->
         block_m, block_n, warps, stages = opts.fixed
         tiles = dict(BLOCK_M=block_m, BLOCK_N=block_n, num_warps=warps, num_stages=stages)
     else:
-        key = (kernel, opts.n_bucket, meta["HEAD_DIM"], meta["CAUSAL"], dtype)
+        key = (kernel, opts.n_bucket, meta["HEAD_DIM"], meta["CAUSAL"], meta["ROPE"], dtype)
         tiles = _TUNED.get(key)
         if tiles is None:
             tuned[grid](*args, **meta)
@@ -101,7 +103,13 @@ def forward_configs():
 
 
 def backward_configs():
-    """BLOCK_N: the rows a backward program owns (keys or queries); BLOCK_M: its step."""
+    """BLOCK_N: the rows a backward program owns (keys or queries); BLOCK_M: its step.
+
+    The first five from a tile sweep on an H100 (kernels/NOTES.md); (32, 128, 8, 3), not yet
+    timed, because it is the only 128-row tile tried that compiles without register spills at
+    D = 128 (tools/kernel_resources.py).
+    """
     return _configs(
-        [(64, 64, 4, 3), (32, 64, 4, 3), (32, 128, 4, 3), (64, 128, 8, 3), (64, 128, 8, 4)]
-    )
+        [(64, 64, 4, 3), (32, 64, 4, 3), (32, 128, 4, 3), (64, 128, 8, 3), (64, 128, 8, 4),
+         (32, 128, 8, 3)]
+    )  # fmt: skip

@@ -1,0 +1,120 @@
+"""Registers, spills and shared memory of the FlashSigmoid kernels, compiled without a GPU.
+
+    python tools/kernel_resources.py [--dims 64 128] [--rope] [--arch 90]
+
+Compiles the forward and backward kernels with every autotuning config (tuning.py) for an
+sm_<arch> target through Triton's own compiler and ptxas (bundled with triton), and prints one
+table row per kernel, head dim and config: registers per thread, spill stores and loads
+(bytes per thread) and shared memory per program. Runs on a machine with no GPU: a way to
+screen tiles and kernel changes before spending device time. bf16 inputs, non-causal, padded
+batches (seq_lens) with the in-kernel -log n bias, as sigasr trains.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import triton
+from triton.backends.compiler import GPUTarget
+from triton.compiler import ASTSource
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "kernels"))
+
+from flashsigmoid.backward import _backward_kernel  # noqa: E402
+from flashsigmoid.forward import _forward_kernel  # noqa: E402
+from flashsigmoid.tuning import backward_configs, forward_configs  # noqa: E402
+
+PTXAS = Path(triton.__file__).parent / "backends" / "nvidia" / "bin" / "ptxas"
+TENSORS = {  # pointer arguments and their element types
+    "forward": dict(Q="bf16", K="bf16", V="bf16", Out="bf16", SeqLens="i64"),
+    "backward": dict(
+        Q="bf16", K="bf16", V="bf16", dO="bf16", dQ="bf16", dK="bf16", dV="bf16", SeqLens="i64"
+    ),
+}
+ABSENT = {"forward": ("Bias", "Slopes"), "backward": ("Bias", "Slopes", "dBias")}
+
+
+def signature(kernel, pointers: dict[str, str], constexprs: dict) -> dict[str, str]:
+    sig = {}
+    for param in kernel.params:
+        name = param.name
+        if name in constexprs:
+            sig[name] = "constexpr"
+        elif name in pointers:
+            sig[name] = "*" + pointers[name]
+        else:
+            sig[name] = "fp32" if name == "scale" else "i32"
+    return sig
+
+
+def resources(kernel, which: str, dim: int, config, rope: bool, arch: int) -> dict:
+    pointers = dict(TENSORS[which])
+    constexprs = dict(
+        HEAD_DIM=dim, D_PAD=dim, CAUSAL=False, HAS_SEQ_LENS=True, BIAS="log_n", HAS_ALIBI=False,
+        FAST=True, PRECISION="tf32", ROPE=rope, **config.kwargs,
+    )  # fmt: skip
+    constexprs.update(dict.fromkeys(ABSENT[which]))
+    if rope:
+        pointers.update(Cos="fp32", Sin="fp32")
+    else:
+        constexprs.update(Cos=None, Sin=None)
+    source = ASTSource(kernel, signature(kernel, pointers, constexprs), constexprs)
+    options = {"num_warps": config.num_warps, "num_stages": config.num_stages}
+    compiled = triton.compile(source, target=GPUTarget("cuda", arch, 32), options=options)
+    with tempfile.NamedTemporaryFile("w", suffix=".ptx") as ptx:
+        ptx.write(compiled.asm["ptx"])
+        ptx.flush()
+        report = subprocess.run(
+            [str(PTXAS), f"-arch=sm_{arch}a", "-v", ptx.name, "-o", "/dev/null"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stderr
+
+    def number(pattern: str) -> int:
+        found = re.search(pattern, report)
+        return int(found.group(1)) if found else 0
+
+    return dict(
+        registers=number(r"Used (\d+) registers"),
+        spill_stores=number(r"(\d+) bytes spill stores"),
+        spill_loads=number(r"(\d+) bytes spill loads"),
+        shared=compiled.metadata.shared,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--dims", type=int, nargs="+", default=[64, 128])
+    parser.add_argument("--rope", action="store_true", help="also the in-kernel RoPE variants")
+    parser.add_argument("--arch", type=int, default=90, help="compute capability, e.g. 90")
+    args = parser.parse_args(argv)
+    print(f"triton {triton.__version__}, sm_{args.arch}a, bf16, padded, bias log_n, non-causal\n")
+    print("| kernel | D | RoPE | BLOCK_M x BLOCK_N, warps, stages | registers "
+          "| spill stores / loads (B) | shared memory (KiB) |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|")
+    kernels = (("forward", _forward_kernel, forward_configs()),
+               ("backward", _backward_kernel, backward_configs()))  # fmt: skip
+    for rope in (False, True) if args.rope else (False,):
+        for which, kernel, configs in kernels:
+            for dim in args.dims:
+                for config in configs:
+                    r = resources(kernel, which, dim, config, rope, args.arch)
+                    tiles = config.kwargs
+                    print(
+                        f"| {which} | {dim} | {'yes' if rope else 'no'} "
+                        f"| {tiles['BLOCK_M']} x {tiles['BLOCK_N']}, {config.num_warps}, "
+                        f"{config.num_stages} | {r['registers']} "
+                        f"| {r['spill_stores']} / {r['spill_loads']} | {r['shared'] / 1024:.0f} |",
+                        flush=True,
+                    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
