@@ -4,6 +4,8 @@ One process, one GPU, the same model, optimizer, batch and bf16 autocast for eve
 ``model.encoder.attention`` / ``pos`` and the forced SDPA backend change. Batches are padded
 like real ones: B utterances with lengths uniform in [0.4, 1] x the longest. Reports audio
 seconds per second (100 feature frames = 1 s) and ratios against the first softmax row.
+``--compile`` wraps the model in ``torch.compile`` as ``train.compile=true`` does (compiling
+happens in the untimed warm-up steps), which takes most per-op host work out of the step.
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=15.0, help="longest utterance")
     parser.add_argument("--steps", type=int, default=10)
+    parser.add_argument("--compile", action="store_true", help="torch.compile the model")
     args = parser.parse_args(argv)
     if not torch.cuda.is_available():
         print("sigasr bench training: needs a CUDA GPU; none is visible.")
@@ -77,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
         cfg = load_config(args.config, [*overrides, "model.vocab_size=501"])
         torch.manual_seed(0)
         model = CTCModel(cfg.model).cuda().train()
+        if args.compile:
+            model = torch.compile(model)
         try:
             seconds = _step_time(model, batch, args.steps, backend)
         except RuntimeError as e:
@@ -93,7 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     base = next((r for r in rows if r[0].startswith("softmax")), None)
     print(
         f"\n{args.config}: {params / 1e6:.1f} M parameters; batch {args.batch} x up to "
-        f"{args.seconds:g} s ({audio_seconds:.0f} s of audio); bf16 autocast, AdamW; "
+        f"{args.seconds:g} s ({audio_seconds:.0f} s of audio); bf16 autocast, AdamW"
+        f"{', torch.compile' if args.compile else ''}; "
         f"{torch.cuda.get_device_name()}; torch {torch.__version__}; "
         f"{datetime.date.today().isoformat()}\n"
     )
