@@ -25,6 +25,7 @@ from omegaconf import DictConfig
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
+from sigasr.config import ConfigError
 from sigasr.decode.recognize import autocast_for, recognize
 from sigasr.decode.scoring import score
 from sigasr.model import load_state_checked
@@ -270,7 +271,8 @@ class Trainer:
             self.model.train()
             started = time.perf_counter()
             while self.state.step < tcfg.max_steps:
-                if rng is None:
+                fresh_epoch, steps_before = rng is None, self.state.step
+                if fresh_epoch:
                     self.sampler.set_epoch(self.state.epoch)
                     self.epoch_start_sampler_state = copy.deepcopy(self.sampler.state_dict())
                     self.state.batches_in_epoch = 0
@@ -299,6 +301,13 @@ class Trainer:
                     self.state.epoch += 1
                     if pending:
                         self.log(f"epoch end: {len(pending)} batch(es) short of accum_grad, unused")
+                    if fresh_epoch and self.state.step == steps_before:
+                        raise ConfigError(
+                            f"epoch {self.state.epoch - 1} gave {self.state.batches_in_epoch} "
+                            f"batch(es) and no optimizer step: the training set is too small for "
+                            f"train.accum_grad={tcfg.accum_grad} x {self.ctx.world_size} "
+                            "process(es) at this data.max_duration; lower them"
+                        )
         finally:  # also when a non-finite stop or an error ends training
             self.progress.close()
             self.progress = None

@@ -6,7 +6,7 @@ import pytest
 import torch
 from omegaconf import OmegaConf
 
-from sigasr.config import ExperimentConfig
+from sigasr.config import ConfigError, ExperimentConfig
 from sigasr.model import CTCModel
 from sigasr.train.checkpoint import CheckpointDir, CheckpointError, load_checkpoint
 from sigasr.train.ddp import DistributedContext
@@ -99,6 +99,22 @@ def test_nonfinite_steps_are_skipped_then_stop(tmp_path):
     assert trainer.guard.total == 3
     for key, value in trainer.model.state_dict().items():
         assert torch.equal(value, before[key]), key
+
+
+def test_an_epoch_without_a_step_is_an_error_not_a_hang(tmp_path):
+    """6 batches per epoch never fill accum_grad=7: without the check the loop would spin
+    through empty epochs forever."""
+    trainer = make_trainer(tmp_path, max_steps=5, valid_every=0, accum_grad=7)
+    set_epoch = trainer.sampler.set_epoch
+
+    def at_most_two_epochs(epoch):  # turns the hang into a failure
+        assert epoch < 2, "kept looping over epochs that take no step"
+        set_epoch(epoch)
+
+    trainer.sampler.set_epoch = at_most_two_epochs
+    with pytest.raises(ConfigError, match=r"epoch 0 gave 6 batch\(es\) and no optimizer step"):
+        trainer.train()
+    assert trainer.state.step == 0
 
 
 def test_resume_skips_a_damaged_newest_checkpoint(tmp_path, capsys):
