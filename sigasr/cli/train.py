@@ -104,7 +104,9 @@ def train(args) -> int:
         )
         dev_loaders = {
             name: eval_dataloader(
-                cfg.data, load_set(cfg.data.manifest_dir, name), cfg.decode.max_duration
+                cfg.data,
+                load_set(cfg.data.manifest_dir, name, audio=cfg.data.on_the_fly_feats),
+                cfg.decode.max_duration,
             )
             for name in cfg.data.dev_sets
         }

@@ -30,7 +30,9 @@ def train_dataloader(
     ``state_dict()`` / ``load_state_dict()`` resume mid-epoch.
     """
     cuts = CutSet.from_cuts(
-        cut for name in data_cfg.train_sets for cut in load_set(data_cfg.manifest_dir, name)
+        cut
+        for name in data_cfg.train_sets
+        for cut in load_set(data_cfg.manifest_dir, name, audio=data_cfg.on_the_fly_feats)
     )
     if not data_cfg.on_the_fly_feats and (
         bare := next((c for c in cuts if not c.has_features), None)

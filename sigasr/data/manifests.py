@@ -26,19 +26,22 @@ def cuts_path(manifest_dir: str | Path, set_name: str) -> Path:
     return Path(manifest_dir) / f"librispeech_cuts_{set_name}.jsonl.gz"
 
 
-def load_set(manifest_dir: str | Path, set_name: str) -> CutSet:
+def load_set(manifest_dir: str | Path, set_name: str, audio: bool = True) -> CutSet:
     """The checked cuts of ``set_name`` (see :func:`read_cuts`)."""
     path = cuts_path(manifest_dir, set_name)
     if not path.is_file():
         raise ManifestError(f"{path}: no manifest for set '{set_name}' (run `sigasr prepare`)")
-    return read_cuts(path)
+    return read_cuts(path, audio)
 
 
-def read_cuts(path: Path) -> CutSet:
+def read_cuts(path: Path, audio: bool = True) -> CutSet:
     """The cuts of a gzipped JSON-lines manifest, each checked before anything uses it.
 
-    A cut must parse, have a positive duration, supervisions with text, a recording, existing
-    feature and audio files, and an id of its own. Raises :class:`ManifestError` otherwise.
+    A cut must parse, have a positive duration, supervisions with text, a recording, an id of
+    its own, existing feature files, and existing audio files where ``audio`` is set (decoding
+    and on-the-fly features read the audio) or the cut has no features. With ``audio=False``
+    a corpus whose audio was deleted after feature extraction still trains. Raises
+    :class:`ManifestError` otherwise.
     """
     cuts, seen, files = [], set(), {}
     try:
@@ -51,7 +54,7 @@ def read_cuts(path: Path) -> CutSet:
                 if cut.id in seen:
                     raise ManifestError(f"{where}: cut id '{cut.id}' appears twice")
                 seen.add(cut.id)
-                for file in input_files(cut):
+                for file in input_files(cut, audio=audio or not cut.has_features):
                     files.setdefault(file, where)
                 cuts.append(cut)
     except (OSError, EOFError, zlib.error, UnicodeDecodeError) as e:
