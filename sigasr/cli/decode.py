@@ -93,7 +93,11 @@ def decode(args) -> int:
     avg = args.avg if args.avg is not None else cfg.decode.avg
     state, used = averaged_model_state(exp_dir, avg)
     # Fail on a missing set before spending time on any of them.
-    cuts = {name: load_set(cfg.data.manifest_dir, name) for _, name in sets}
+    # An empty bucket is a fact about the corpus under --bucket all, an error when asked for.
+    every_bucket = args.bucket == BUCKET_ALL
+    cuts = {
+        name: load_set(cfg.data.manifest_dir, name, allow_empty=every_bucket) for _, name in sets
+    }
     from sigasr.data.loaders import eval_dataloader
     from sigasr.data.tokenizer import Tokenizer
 
@@ -108,6 +112,9 @@ def decode(args) -> int:
     decode_dir = exp_dir / "decode"
     results = {}
     for label, name in sets:
+        if len(cuts[name]) == 0:
+            print(f"[{name}] no segment of the corpus falls in this bucket; nothing to decode")
+            continue
         loader = eval_dataloader(cfg.data, cuts[name], max_duration)
         rec = recognize(model, loader, tokenizer, device, cfg.train.amp, desc=name)
         scored = score(rec.cut_ids, rec.refs, rec.hyps)
@@ -118,8 +125,8 @@ def decode(args) -> int:
             f"[{name}] {len(rec.cut_ids)} utterances, {rec.audio_seconds / 3600:.2f} h, "
             f"RTFx {rec.rtfx:.1f} (features included, {device.type})"
         )
-    if args.bucket == BUCKET_ALL:
-        print_bucket_table(results)
+    if every_bucket:
+        print_bucket_table(results, [label for label, _ in sets])
         png = plot_wer_by_bucket(
             {label: stats.wer for label, (stats, _) in results.items()},
             decode_dir / "wer-by-bucket.png",
@@ -131,9 +138,14 @@ def decode(args) -> int:
     return 0
 
 
-def print_bucket_table(results: dict) -> None:
+def print_bucket_table(results: dict, labels: list[str]) -> None:
+    """One row per bucket label; a bucket without segments (absent from results) shows 0."""
     print(f"{'bucket':<8} {'utts':>6} {'hours':>7} {'WER %':>7} {'errors / words':>16} {'RTFx':>8}")
-    for label, (stats, rec) in results.items():
+    for label in labels:
+        if label not in results:
+            print(f"{label:<8} {0:>6} {0:>7.2f} {'-':>7} {'-':>16} {'-':>8}")
+            continue
+        stats, rec = results[label]
         print(
             f"{label:<8} {len(rec.cut_ids):>6} {rec.audio_seconds / 3600:>7.2f} "
             f"{stats.wer:>7.2f} {f'{stats.errors} / {stats.ref_words}':>16} {rec.rtfx:>8.1f}"

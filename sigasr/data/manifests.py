@@ -26,22 +26,25 @@ def cuts_path(manifest_dir: str | Path, set_name: str) -> Path:
     return Path(manifest_dir) / f"librispeech_cuts_{set_name}.jsonl.gz"
 
 
-def load_set(manifest_dir: str | Path, set_name: str, audio: bool = True) -> CutSet:
+def load_set(
+    manifest_dir: str | Path, set_name: str, audio: bool = True, allow_empty: bool = False
+) -> CutSet:
     """The checked cuts of ``set_name`` (see :func:`read_cuts`)."""
     path = cuts_path(manifest_dir, set_name)
     if not path.is_file():
         raise ManifestError(f"{path}: no manifest for set '{set_name}' (run `sigasr prepare`)")
-    return read_cuts(path, audio)
+    return read_cuts(path, audio, allow_empty)
 
 
-def read_cuts(path: Path, audio: bool = True) -> CutSet:
+def read_cuts(path: Path, audio: bool = True, allow_empty: bool = False) -> CutSet:
     """The cuts of a gzipped JSON-lines manifest, each checked before anything uses it.
 
     A cut must parse, have a positive duration, supervisions with text, a recording, an id of
     its own, existing feature files, and existing audio files where ``audio`` is set (decoding
     and on-the-fly features read the audio) or the cut has no features. With ``audio=False``
-    a corpus whose audio was deleted after feature extraction still trains. Raises
-    :class:`ManifestError` otherwise.
+    a corpus whose audio was deleted after feature extraction still trains. A manifest
+    without cuts is an error unless ``allow_empty`` (a TED-LIUM bucket no segment falls in).
+    Raises :class:`ManifestError` otherwise.
     """
     cuts, seen, files = [], set(), {}
     try:
@@ -61,7 +64,7 @@ def read_cuts(path: Path, audio: bool = True) -> CutSet:
         raise ManifestError(
             f"{path}: truncated or not a gzipped JSON-lines manifest ({e})"
         ) from None
-    if not cuts:
+    if not cuts and not allow_empty:
         raise ManifestError(f"{path}: holds no cuts")
     for file, where in files.items():
         if not Path(file).exists():
