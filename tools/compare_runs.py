@@ -42,6 +42,11 @@ def last_validation(exp_dir: Path) -> dict[str, tuple[int, float, float]]:
     return {e["set"]: (e["step"], e["loss"], e["wer"]) for e in valid}
 
 
+def _number(value: float | None, spec: str) -> str:
+    """metrics.jsonl writes non-finite values as null."""
+    return "non-finite" if value is None else format(value, spec)
+
+
 def window_means(losses: dict[int, float], steps: list[int], window: int) -> list[float]:
     return [
         statistics.fmean(losses[s] for s in steps[i : i + window])
@@ -96,7 +101,10 @@ def main(argv: list[str] | None = None) -> None:
     print("\nlast validation (step: loss, WER %):")
     for name, exp_dir in zip(names, args.exp_dirs, strict=True):
         valid = last_validation(exp_dir)
-        cells = [f"[{s}] step {v[0]}: {v[1]:.4f}, {v[2]:.2f}%" for s, v in sorted(valid.items())]
+        cells = [
+            f"[{s}] step {step}: {_number(loss, '.4f')}, {_number(wer, '.2f')}%"
+            for s, (step, loss, wer) in sorted(valid.items())
+        ]
         print(f"{name:<{width}}  " + ("; ".join(cells) if cells else "none"))
 
     if args.plot:

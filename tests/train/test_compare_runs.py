@@ -17,7 +17,7 @@ def write_run(exp_dir, losses, valid=None):
 
 def test_differences_means_and_plot(tmp_path, capsys):
     write_run(tmp_path / "a", [4.0, 2.0, 1.0, 1.0], {"loss": 0.5, "wer": 12.5})
-    write_run(tmp_path / "b", [4.0, 2.0, 1.5, 0.5, 9.0])  # step 5 is not shared
+    write_run(tmp_path / "b", [4.0, 2.0, 1.5, 0.5, 9.0], {"loss": None, "wer": 80.0})
     main([str(tmp_path / "a"), str(tmp_path / "b"), "--every", "2", "--window", "2",
           "--plot", str(tmp_path / "loss.png")])  # fmt: skip
     out = capsys.readouterr().out
@@ -28,6 +28,7 @@ def test_differences_means_and_plot(tmp_path, capsys):
     assert lines["b"][1:] == ["50.00%", "0.00%", "1.0000"]
     assert lines["a"][1:] == ["-", "-", "1.0000"]
     assert "[dev] step 4: 0.5000, 12.50%" in out
+    assert "[dev] step 5: non-finite, 80.00%" in out  # step 5 is b's alone: not in the diffs
     assert "steps 1-4 (4 shared)" in out
     assert (tmp_path / "loss.png").stat().st_size > 0
 
