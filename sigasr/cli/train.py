@@ -34,10 +34,14 @@ def resolve_paths(cfg) -> None:
 
 
 def check_same_experiment(cfg, saved_path: Path) -> None:
-    """Refuses to resume an experiment whose model or data config was different."""
+    """Refuses to resume an experiment whose model or data config was different.
+
+    The saved config is read through the schema, so a key added to sigasr since it was
+    written takes its default rather than counting as a difference.
+    """
     if not saved_path.is_file():
         return
-    saved = OmegaConf.load(saved_path)
+    saved = load_config(saved_path)
     for section in ("model", "data"):
         if OmegaConf.to_container(saved[section]) != OmegaConf.to_container(cfg[section]):
             raise ConfigError(
