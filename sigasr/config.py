@@ -59,6 +59,9 @@ class DataConfig:
     test_sets: list[str] = field(default_factory=lambda: ["test-clean", "test-other"])
     max_duration: float = 200.0  # seconds of audio per batch
     num_buckets: int = 30
+    # Drop each bucket's short last batch of an epoch. None: only under DDP, where ranks must
+    # take equal steps; true makes one process draw the full batches DDP draws.
+    drop_last: bool | None = None
     min_utt_duration: float = 1.0
     max_utt_duration: float = 20.0
     on_the_fly_feats: bool = False

@@ -13,7 +13,8 @@
 #                    noise (hence several seeds) and one sampler effect: one process keeps
 #                    each bucket's short last batch of an epoch, DDP drops them, which on
 #                    the 2.6 h demo corpus costs the one process 12 % of its audio per step
-#                    (docs/benchmarks.md; on LibriSpeech these batches are under 0.1 %);
+#                    (docs/benchmarks.md; on LibriSpeech these batches are under 0.1 %;
+#                    data.drop_last=true drops them in one process too);
 #   the same batches, S1 steps (default 80, inside the demo corpus's first epoch), first seed:
 #     same-ddpN      as ddpN with data.num_buckets=1;
 #     same-accumN    one process, data.num_buckets=1, train.accum_grad=N. lhotse hands rank r
@@ -40,7 +41,7 @@ while [ $# -gt 0 ]; do
         --seeds) seeds="$2"; shift 2 ;;
         --max-duration) max_duration="$2"; shift 2 ;;
         --work-dir) work_dir="$2"; shift 2 ;;
-        -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "ddp_equivalence.sh: unknown option '$1'" >&2; exit 2 ;;
     esac
 done

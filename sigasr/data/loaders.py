@@ -25,8 +25,8 @@ def train_dataloader(
 ) -> tuple[DataLoader, DynamicBucketingSampler]:
     """Shuffled duration-bucketed batches of ``data_cfg.max_duration`` seconds for one rank.
 
-    Under DDP (``world_size > 1``) the sampler drops the last uneven batches so that all ranks
-    take the same number of steps. The filter report is at ``sampler.drop_report``; the sampler's
+    Under DDP (``world_size > 1``) the sampler drops each bucket's short last batch of an epoch
+    so that all ranks take the same number of steps; ``data.drop_last`` overrides that either way. The filter report is at ``sampler.drop_report``; the sampler's
     ``state_dict()`` / ``load_state_dict()`` resume mid-epoch.
     """
     cuts = CutSet.from_cuts(
@@ -64,7 +64,7 @@ def train_dataloader(
             num_buckets=num_buckets,
             duration_bins=[] if num_buckets == 1 else None,  # lhotse cannot estimate one bucket
             shuffle=True,
-            drop_last=world_size > 1,
+            drop_last=world_size > 1 if data_cfg.drop_last is None else data_cfg.drop_last,
             world_size=world_size,
             rank=rank,
             seed=seed,

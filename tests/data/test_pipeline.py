@@ -72,6 +72,11 @@ def test_prepare_tokenize_and_load(demo_root, tmp_path):
     assert b["features"].shape[0] == len(b["tokens"]) == b["feature_lens"].shape[0]
     assert b["features"].shape[2] == 80 and b["feature_lens"].max() == b["features"].shape[1]
 
+    cfg.drop_last, cfg.num_buckets = True, 2  # each bucket's short last batch goes
+    loader, _ = train_dataloader(cfg, tok, lambda n: n // 4, world_size=1, rank=0)
+    assert 0 < sum(len(b["cut_ids"]) for b in loader) < n_train
+    cfg.drop_last = None
+
     cfg.num_buckets = 10 * n_train  # more buckets than cuts: clamped, not an error
     loader, _ = train_dataloader(cfg, tok, lambda n: n // 4, world_size=1, rank=0)
     assert sum(len(b["cut_ids"]) for b in loader) == n_train
