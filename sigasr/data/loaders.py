@@ -26,8 +26,10 @@ def train_dataloader(
     """Shuffled duration-bucketed batches of ``data_cfg.max_duration`` seconds for one rank.
 
     Under DDP (``world_size > 1``) the sampler drops each bucket's short last batch of an epoch
-    so that all ranks take the same number of steps; ``data.drop_last`` overrides that either way. The filter report is at ``sampler.drop_report``; the sampler's
-    ``state_dict()`` / ``load_state_dict()`` resume mid-epoch.
+    so that all ranks take the same number of steps; ``data.drop_last`` overrides that either
+    way (the trainer reports the cuts left out). The filter report is at
+    ``sampler.drop_report``; the sampler's ``state_dict()`` / ``load_state_dict()`` resume
+    mid-epoch.
     """
     cuts = CutSet.from_cuts(
         cut

@@ -282,8 +282,10 @@ class Trainer:
                     restore_rng_state(rng)
                     rng = None
                 pending: list[dict] = []
+                drawn = 0  # cuts this rank drew in this session's part of the epoch
                 for batch in batches:
                     self.state.batches_in_epoch += 1
+                    drawn += len(batch["durations"])
                     pending.append(batch)
                     if len(pending) < tcfg.accum_grad:
                         continue
@@ -298,16 +300,7 @@ class Trainer:
                     if self.state.step >= tcfg.max_steps:
                         break
                 else:
-                    self.state.epoch += 1
-                    if pending:
-                        self.log(f"epoch end: {len(pending)} batch(es) short of accum_grad, unused")
-                    if fresh_epoch and self.state.step == steps_before:
-                        raise ConfigError(
-                            f"epoch {self.state.epoch - 1} gave {self.state.batches_in_epoch} "
-                            f"batch(es) and no optimizer step: the training set is too small for "
-                            f"train.accum_grad={tcfg.accum_grad} x {self.ctx.world_size} "
-                            "process(es) at this data.max_duration; lower them"
-                        )
+                    self._end_epoch(pending, drawn if fresh_epoch else None, steps_before)
         finally:  # also when a non-finite stop or an error ends training
             self.progress.close()
             self.progress = None
@@ -320,6 +313,31 @@ class Trainer:
         )
         if self.writer is not None:
             self.writer.close()
+
+    def _end_epoch(self, pending: list[dict], drawn: int | None, steps_before: int) -> None:
+        """Reports what the epoch left unused; ``drawn`` is None for an epoch resumed midway.
+
+        Collective under DDP (every rank ends an epoch after the same number of batches).
+        """
+        self.state.epoch += 1
+        if pending:
+            self.log(f"epoch end: {len(pending)} batch(es) short of accum_grad, unused")
+        if drawn is None:
+            return
+        drawn = int(all_reduce_sum(torch.tensor([drawn], device=self.ctx.device)).item())
+        kept = getattr(getattr(self.sampler, "drop_report", None), "kept", None)
+        if kept is not None and drawn < kept:
+            self.log(
+                f"epoch end: {kept - drawn} of {kept} training cuts were left in the buckets' "
+                "short last batches (dropped: DDP or data.drop_last)"
+            )
+        if self.state.step == steps_before:
+            raise ConfigError(
+                f"epoch {self.state.epoch - 1} gave {self.state.batches_in_epoch} batch(es) "
+                f"and no optimizer step: the training set is too small for "
+                f"train.accum_grad={self.tcfg.accum_grad} x {self.ctx.world_size} "
+                "process(es) at this data.max_duration; lower them"
+            )
 
     def _log_step(self, loss: float, grad_norm: float, step_ms: float) -> None:
         """One ``train`` entry in metrics.jsonl; grad norm and step time to TensorBoard."""
