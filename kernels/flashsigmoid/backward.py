@@ -117,7 +117,7 @@ def _dkdv_tile(
         _unrotate_rows(dK, dk * scale, offs_n, stride_gn, offs_d, N, seq_len, Cos, Sin,
                        HEAD_DIM, D_PAD)  # fmt: skip
     store_rows(dV, dv.to(dV.dtype.element_ty), offs_n, stride_gn, offs_d, N, HEAD_DIM, D_PAD)
-    if BIAS == "tensor":
+    if BIAS == "tensor":  # dBias: (B, H) contiguous
         tl.atomic_add(dBias + pid_bh + tl.arange(0, 1), db)
 
 
