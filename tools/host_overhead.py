@@ -140,14 +140,14 @@ def breakdown(shape) -> None:
         real_launch(kernel, grid, args, constexprs)
 
     launcher.launch = recording
-    bwd.backward(dout, q, k, v, seq_lens, None, None, None, None, scale, False, True)
+    bwd.backward(dout, q, k, v, seq_lens, None, None, scale, False, True)
     launcher.launch = real_launch
     parts = {
         "engine: autograd.grad of a no-op Function (f+b)": lambda: torch.autograd.grad(
             _Passthrough.apply(q), q, dout
         ),
         "backward.backward() called directly": lambda: bwd.backward(
-            dout, q, k, v, seq_lens, None, None, None, None, scale, False, True
+            dout, q, k, v, seq_lens, None, None, scale, False, True
         ),
         "its launches alone (launcher.launch)": lambda: [real_launch(*a) for a in launches],
         "three torch.empty like q": lambda: [torch.empty_like(q) for _ in range(3)],

@@ -1,6 +1,6 @@
 """Registers, spills and shared memory of the FlashSigmoid kernels, compiled without a GPU.
 
-    python tools/kernel_resources.py [--dims 64 128] [--rope] [--arch 90]
+    python tools/kernel_resources.py [--dims 64 128] [--arch 90]
 
 Compiles the forward and backward kernels with every autotuning config (tuning.py) for an
 sm_<arch> target through Triton's own compiler and ptxas (bundled with triton), and prints one
@@ -52,17 +52,13 @@ def signature(kernel, pointers: dict[str, str], constexprs: dict) -> dict[str, s
     return sig
 
 
-def resources(kernel, which: str, dim: int, config, rope: bool, arch: int) -> dict:
+def resources(kernel, which: str, dim: int, config, arch: int) -> dict:
     pointers = dict(TENSORS[which])
     constexprs = dict(
         HEAD_DIM=dim, D_PAD=dim, CAUSAL=False, HAS_SEQ_LENS=True, BIAS="log_n", HAS_ALIBI=False,
-        FAST=True, PRECISION="tf32", ROPE=rope, **config.kwargs,
+        FAST=True, PRECISION="tf32", **config.kwargs,
     )  # fmt: skip
     constexprs.update(dict.fromkeys(ABSENT[which]))
-    if rope:
-        pointers.update(Cos="fp32", Sin="fp32")
-    else:
-        constexprs.update(Cos=None, Sin=None)
     source = ASTSource(kernel, signature(kernel, pointers, constexprs), constexprs)
     options = {"num_warps": config.num_warps, "num_stages": config.num_stages}
     compiled = triton.compile(source, target=GPUTarget("cuda", arch, 32), options=options)
@@ -91,28 +87,25 @@ def resources(kernel, which: str, dim: int, config, rope: bool, arch: int) -> di
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--dims", type=int, nargs="+", default=[64, 128])
-    parser.add_argument("--rope", action="store_true", help="also the in-kernel RoPE variants")
     parser.add_argument("--arch", type=int, default=90, help="compute capability, e.g. 90")
     args = parser.parse_args(argv)
     print(f"triton {triton.__version__}, sm_{args.arch}a, bf16, padded, bias log_n, non-causal\n")
-    print("| kernel | D | RoPE | BLOCK_M x BLOCK_N, warps, stages | registers "
+    print("| kernel | D | BLOCK_M x BLOCK_N, warps, stages | registers "
           "| spill stores / loads (B) | shared memory (KiB) |")  # fmt: skip
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|")
     kernels = (("forward", _forward_kernel, forward_configs()),
                ("backward", _backward_kernel, backward_configs()))  # fmt: skip
-    for rope in (False, True) if args.rope else (False,):
-        for which, kernel, configs in kernels:
-            for dim in args.dims:
-                for config in configs:
-                    r = resources(kernel, which, dim, config, rope, args.arch)
-                    tiles = config.kwargs
-                    print(
-                        f"| {which} | {dim} | {'yes' if rope else 'no'} "
-                        f"| {tiles['BLOCK_M']} x {tiles['BLOCK_N']}, {config.num_warps}, "
-                        f"{config.num_stages} | {r['registers']} "
-                        f"| {r['spill_stores']} / {r['spill_loads']} | {r['shared'] / 1024:.0f} |",
-                        flush=True,
-                    )
+    for which, kernel, configs in kernels:
+        for dim in args.dims:
+            for config in configs:
+                r = resources(kernel, which, dim, config, args.arch)
+                tiles = config.kwargs
+                print(
+                    f"| {which} | {dim} | {tiles['BLOCK_M']} x {tiles['BLOCK_N']}, "
+                    f"{config.num_warps}, {config.num_stages} | {r['registers']} "
+                    f"| {r['spill_stores']} / {r['spill_loads']} | {r['shared'] / 1024:.0f} |",
+                    flush=True,
+                )
     return 0
 
 

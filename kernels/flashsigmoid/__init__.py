@@ -14,7 +14,7 @@ from torch import Tensor
 
 from flashsigmoid.dispatch import use_triton
 from flashsigmoid.reference import bias_to_bh, log_n_bias, sigmoid_attn_reference
-from flashsigmoid.rope import apply_rope, rope_reference, rope_tables
+from flashsigmoid.rope import apply_rope
 
 __all__ = [
     "flash_sigmoid_attn",
@@ -53,7 +53,6 @@ def flash_sigmoid_attn(
     alibi_slopes: Tensor | None = None,
     scale: float | None = None,
     causal: bool = False,
-    rope_base: float | None = None,
 ) -> Tensor:
     """Sigmoid attention over padded batches.
 
@@ -70,22 +69,12 @@ def flash_sigmoid_attn(
         alibi_slopes: None or (H,) float32; adds -slope_h * |i - j| (full distance).
         scale: logit scale, default D ** -0.5.
         causal: keep only j <= i.
-        rope_base: None, or rotate q and k by RoPE with this base (:mod:`flashsigmoid.rope`)
-            inside the kernels as they load them; the same as passing
-            ``apply_rope(q, k, base=rope_base)``, without writing the rotated copies.
-            D must be a multiple of 8.
 
     Returns:
         (B, N, H, D) in q's dtype.
     """
     _check_inputs(q, k, v, bias)
-    if rope_base is not None and q.shape[-1] % 8:
-        raise ValueError(
-            f"rope_base: the in-kernel RoPE takes D a multiple of 8, got {q.shape[-1]}"
-        )
     if not use_triton(q):
-        if rope_base is not None:
-            q, k = rope_reference(q, rope_base), rope_reference(k, rope_base)
         return sigmoid_attn_reference(
             q, k, v, seq_lens=seq_lens, bias=bias, alibi_slopes=alibi_slopes, scale=scale,
             causal=causal,
@@ -100,7 +89,6 @@ def flash_sigmoid_attn(
         q, k, v = (torch.nn.functional.pad(t, (0, -dim % 8)) for t in (q, k, v))
     q, k, v = (t if t.stride(-1) == 1 else t.contiguous() for t in (q, k, v))
     log_n = isinstance(bias, str)
-    cos, sin = rope_tables(n, dim, rope_base, q.device) if rope_base is not None else (None, None)
     out = op.attention(
         q,
         k,
@@ -108,8 +96,6 @@ def flash_sigmoid_attn(
         _vector(seq_lens, q.device, (torch.int32, torch.int64)),
         None if log_n else bias_to_bh(bias, batch, heads, q.device, torch.float32),
         _vector(alibi_slopes, q.device, (torch.float32,)),
-        cos,
-        sin,
         scale,
         causal,
         log_n,

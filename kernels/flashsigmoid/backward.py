@@ -16,14 +16,7 @@ import torch
 import triton
 import triton.language as tl
 
-from flashsigmoid.tiles import (
-    load_qk_rows,
-    load_rows,
-    probs_tile,
-    rotate_rows,
-    sequence_terms,
-    store_rows,
-)
+from flashsigmoid.tiles import load_rows, probs_tile, sequence_terms, store_rows
 from flashsigmoid.tuning import (
     AUTOTUNE_KEY,
     backward_configs,
@@ -36,16 +29,16 @@ from flashsigmoid.tuning import (
 @triton.jit
 def _dkdv_step(
     dk, dv, db, k, v, Q, dO, offs_n, lo, hi, stride_qn, stride_don,
-    seq_len, bias, slope, scale, Cos, Sin,
+    seq_len, bias, slope, scale,
     HEAD_DIM: tl.constexpr, D_PAD: tl.constexpr, BLOCK_M: tl.constexpr,
     CAUSAL: tl.constexpr, HAS_ALIBI: tl.constexpr, MASKED: tl.constexpr,
-    FAST: tl.constexpr, PRECISION: tl.constexpr, ROPE: tl.constexpr,
+    FAST: tl.constexpr, PRECISION: tl.constexpr,
 ):  # fmt: skip
     """Accumulates dK, dV (BLOCK_N, D) and db over query tiles lo, lo + BLOCK_M, ... < hi."""
     offs_d = tl.arange(0, D_PAD)
     for start_m in range(lo, hi, BLOCK_M):
         offs_m = start_m + tl.arange(0, BLOCK_M)
-        q = load_qk_rows(Q, offs_m, stride_qn, offs_d, seq_len, Cos, Sin, HEAD_DIM, D_PAD, ROPE)
+        q = load_rows(Q, offs_m, stride_qn, offs_d, seq_len, HEAD_DIM, D_PAD)
         do = load_rows(dO, offs_m, stride_don, offs_d, seq_len, HEAD_DIM, D_PAD)
         # P^T: (BLOCK_N, BLOCK_M)
         p_t = probs_tile(
@@ -63,16 +56,16 @@ def _dkdv_step(
 @triton.jit
 def _dkdv_tile(
     start_n, Q, K, V, dO, dK, dV, dBias, pid_bh, stride_qn, stride_kn, stride_vn, stride_don, stride_gn,
-    N, seq_len, bias, slope, scale, Cos, Sin,
+    N, seq_len, bias, slope, scale,
     HEAD_DIM: tl.constexpr, D_PAD: tl.constexpr, BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr,
     CAUSAL: tl.constexpr, BIAS: tl.constexpr, HAS_ALIBI: tl.constexpr,
-    FAST: tl.constexpr, PRECISION: tl.constexpr, ROPE: tl.constexpr,
+    FAST: tl.constexpr, PRECISION: tl.constexpr,
 ):  # fmt: skip
     """dK, dV for keys start_n, ..., start_n + BLOCK_N - 1 of one (batch, head), and their
     share of d bias (dBias[pid_bh]). Q, K, V, dO, dK, dV already point at that (batch, head)."""
     offs_n = start_n + tl.arange(0, BLOCK_N)
     offs_d = tl.arange(0, D_PAD)
-    k = load_qk_rows(K, offs_n, stride_kn, offs_d, seq_len, Cos, Sin, HEAD_DIM, D_PAD, ROPE)
+    k = load_rows(K, offs_n, stride_kn, offs_d, seq_len, HEAD_DIM, D_PAD)
     v = load_rows(V, offs_n, stride_vn, offs_d, seq_len, HEAD_DIM, D_PAD)
 
     # Query tiles: [lo, mid) straddle the causal diagonal, [mid, full) are wholly valid and
@@ -98,24 +91,21 @@ def _dkdv_tile(
     db = tl.zeros([1], dtype=tl.float32)
     dk, dv, db = _dkdv_step(
         dk, dv, db, k, v, Q, dO, offs_n, lo, mid, stride_qn, stride_don,
-        seq_len, bias, slope, scale, Cos, Sin,
-        HEAD_DIM, D_PAD, BLOCK_M, CAUSAL, HAS_ALIBI, True, FAST, PRECISION, ROPE,
+        seq_len, bias, slope, scale,
+        HEAD_DIM, D_PAD, BLOCK_M, CAUSAL, HAS_ALIBI, True, FAST, PRECISION,
     )  # fmt: skip
     dk, dv, db = _dkdv_step(
         dk, dv, db, k, v, Q, dO, offs_n, mid, full, stride_qn, stride_don,
-        seq_len, bias, slope, scale, Cos, Sin,
-        HEAD_DIM, D_PAD, BLOCK_M, CAUSAL, HAS_ALIBI, False, FAST, PRECISION, ROPE,
+        seq_len, bias, slope, scale,
+        HEAD_DIM, D_PAD, BLOCK_M, CAUSAL, HAS_ALIBI, False, FAST, PRECISION,
     )  # fmt: skip
     dk, dv, db = _dkdv_step(
         dk, dv, db, k, v, Q, dO, offs_n, tl.maximum(full, mid), hi, stride_qn, stride_don,
-        seq_len, bias, slope, scale, Cos, Sin,
-        HEAD_DIM, D_PAD, BLOCK_M, CAUSAL, HAS_ALIBI, True, FAST, PRECISION, ROPE,
+        seq_len, bias, slope, scale,
+        HEAD_DIM, D_PAD, BLOCK_M, CAUSAL, HAS_ALIBI, True, FAST, PRECISION,
     )  # fmt: skip
     store_rows(dK, (dk * scale).to(dK.dtype.element_ty), offs_n, stride_gn, offs_d, N,
                HEAD_DIM, D_PAD)  # fmt: skip
-    if ROPE:  # dK so far is d/dK' of the rotated keys: dK = R^T dK'
-        _unrotate_rows(dK, dk * scale, offs_n, stride_gn, offs_d, N, seq_len, Cos, Sin,
-                       HEAD_DIM, D_PAD)  # fmt: skip
     store_rows(dV, dv.to(dV.dtype.element_ty), offs_n, stride_gn, offs_d, N, HEAD_DIM, D_PAD)
     if BIAS == "tensor":  # dBias: (B, H) contiguous
         tl.atomic_add(dBias + pid_bh + tl.arange(0, 1), db)
@@ -124,16 +114,16 @@ def _dkdv_tile(
 @triton.jit
 def _dq_step(
     dq, q, do, K, V, offs_m, lo, hi, stride_kn, stride_vn,
-    seq_len, bias, slope, scale, Cos, Sin,
+    seq_len, bias, slope, scale,
     HEAD_DIM: tl.constexpr, D_PAD: tl.constexpr, BLOCK_N: tl.constexpr,
     CAUSAL: tl.constexpr, HAS_ALIBI: tl.constexpr, MASKED: tl.constexpr,
-    FAST: tl.constexpr, PRECISION: tl.constexpr, ROPE: tl.constexpr,
+    FAST: tl.constexpr, PRECISION: tl.constexpr,
 ):  # fmt: skip
     """Accumulates dQ (BLOCK_M, D) over key tiles lo, lo + BLOCK_N, ... < hi."""
     offs_d = tl.arange(0, D_PAD)
     for start_n in range(lo, hi, BLOCK_N):
         offs_n = start_n + tl.arange(0, BLOCK_N)
-        k = load_qk_rows(K, offs_n, stride_kn, offs_d, seq_len, Cos, Sin, HEAD_DIM, D_PAD, ROPE)
+        k = load_rows(K, offs_n, stride_kn, offs_d, seq_len, HEAD_DIM, D_PAD)
         v = load_rows(V, offs_n, stride_vn, offs_d, seq_len, HEAD_DIM, D_PAD)
         p = probs_tile(
             q, k, offs_m, offs_n, seq_len, bias, slope, scale,
@@ -148,15 +138,14 @@ def _dq_step(
 @triton.jit
 def _dq_tile(
     start_m, Q, K, V, dO, dQ, stride_qn, stride_kn, stride_vn, stride_don, stride_gn,
-    N, seq_len, bias, slope, scale, Cos, Sin,
+    N, seq_len, bias, slope, scale,
     HEAD_DIM: tl.constexpr, D_PAD: tl.constexpr, BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr,
     CAUSAL: tl.constexpr, HAS_ALIBI: tl.constexpr, FAST: tl.constexpr, PRECISION: tl.constexpr,
-    ROPE: tl.constexpr,
 ):  # fmt: skip
     """dQ for queries start_m, ..., start_m + BLOCK_M - 1 of one (batch, head)."""
     offs_m = start_m + tl.arange(0, BLOCK_M)
     offs_d = tl.arange(0, D_PAD)
-    q = load_qk_rows(Q, offs_m, stride_qn, offs_d, seq_len, Cos, Sin, HEAD_DIM, D_PAD, ROPE)
+    q = load_rows(Q, offs_m, stride_qn, offs_d, seq_len, HEAD_DIM, D_PAD)
     do = load_rows(dO, offs_m, stride_don, offs_d, seq_len, HEAD_DIM, D_PAD)
 
     if CAUSAL:
@@ -172,35 +161,19 @@ def _dq_tile(
     dq = tl.zeros([BLOCK_M, D_PAD], dtype=tl.float32)
     dq = _dq_step(
         dq, q, do, K, V, offs_m, 0, full, stride_kn, stride_vn, seq_len, bias, slope, scale,
-        Cos, Sin, HEAD_DIM, D_PAD, BLOCK_N, CAUSAL, HAS_ALIBI, False, FAST, PRECISION, ROPE,
+        HEAD_DIM, D_PAD, BLOCK_N, CAUSAL, HAS_ALIBI, False, FAST, PRECISION,
     )  # fmt: skip
     dq = _dq_step(
         dq, q, do, K, V, offs_m, full, hi, stride_kn, stride_vn, seq_len, bias, slope, scale,
-        Cos, Sin, HEAD_DIM, D_PAD, BLOCK_N, CAUSAL, HAS_ALIBI, True, FAST, PRECISION, ROPE,
+        HEAD_DIM, D_PAD, BLOCK_N, CAUSAL, HAS_ALIBI, True, FAST, PRECISION,
     )  # fmt: skip
     dq = tl.where(offs_m[:, None] < seq_len, dq * scale, 0.0)
     store_rows(dQ, dq.to(dQ.dtype.element_ty), offs_m, stride_gn, offs_d, N, HEAD_DIM, D_PAD)
-    if ROPE:  # dQ = R^T dQ'
-        _unrotate_rows(dQ, dq, offs_m, stride_gn, offs_d, N, seq_len, Cos, Sin, HEAD_DIM, D_PAD)
-
-
-@triton.jit
-def _unrotate_rows(
-    dX, dx, offs, stride_n, offs_d, N, seq_len, Cos, Sin,
-    HEAD_DIM: tl.constexpr, D_PAD: tl.constexpr,
-):  # fmt: skip
-    """Rewrites this program's rows of dX, which hold dx = d/dX' (just stored, as fp32 in dx)
-    for the rotated X' = R X, as d/dX = R^T dx. Each column needs its partner column, which
-    other threads of the program stored: the barriers order the stores, reads and rewrite."""
-    tl.debug_barrier()
-    dx = rotate_rows(dx, dX, offs, stride_n, offs_d, seq_len, Cos, Sin, -1.0, HEAD_DIM, D_PAD)
-    tl.debug_barrier()
-    store_rows(dX, dx.to(dX.dtype.element_ty), offs, stride_n, offs_d, N, HEAD_DIM, D_PAD)
 
 
 @triton.jit(do_not_specialize=["N"])  # as in the forward kernel
 def _backward_kernel(
-    Q, K, V, dO, dQ, dK, dV, dBias, SeqLens, Bias, Slopes, Cos, Sin,
+    Q, K, V, dO, dQ, dK, dV, dBias, SeqLens, Bias, Slopes,
     stride_qb, stride_qn, stride_qh,
     stride_kb, stride_kn, stride_kh,
     stride_vb, stride_vn, stride_vh,
@@ -211,7 +184,7 @@ def _backward_kernel(
     HEAD_DIM: tl.constexpr, D_PAD: tl.constexpr,
     BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, CAUSAL: tl.constexpr,
     HAS_SEQ_LENS: tl.constexpr, BIAS: tl.constexpr, HAS_ALIBI: tl.constexpr,
-    FAST: tl.constexpr, PRECISION: tl.constexpr, ROPE: tl.constexpr,
+    FAST: tl.constexpr, PRECISION: tl.constexpr,
 ):  # fmt: skip
     """Grid (2 cdiv(N, BLOCK_N), B * H). Every program owns BLOCK_N rows and steps over the
     other side BLOCK_M rows at a time: the first cdiv(N, BLOCK_N) programs of a (batch, head)
@@ -232,15 +205,15 @@ def _backward_kernel(
         _dkdv_tile(
             pid * BLOCK_N, Q, K, V, dO, dK + grads, dV + grads, dBias, pid_bh,
             stride_qn, stride_kn, stride_vn, stride_don, stride_gn,
-            N, seq_len, bias, slope, scale, Cos, Sin,
-            HEAD_DIM, D_PAD, BLOCK_M, BLOCK_N, CAUSAL, BIAS, HAS_ALIBI, FAST, PRECISION, ROPE,
+            N, seq_len, bias, slope, scale,
+            HEAD_DIM, D_PAD, BLOCK_M, BLOCK_N, CAUSAL, BIAS, HAS_ALIBI, FAST, PRECISION,
         )  # fmt: skip
     else:
         _dq_tile(  # BLOCK_N queries, key steps of BLOCK_M
             (pid - tiles) * BLOCK_N, Q, K, V, dO, dQ + grads,
             stride_qn, stride_kn, stride_vn, stride_don, stride_gn,
-            N, seq_len, bias, slope, scale, Cos, Sin,
-            HEAD_DIM, D_PAD, BLOCK_N, BLOCK_M, CAUSAL, HAS_ALIBI, FAST, PRECISION, ROPE,
+            N, seq_len, bias, slope, scale,
+            HEAD_DIM, D_PAD, BLOCK_N, BLOCK_M, CAUSAL, HAS_ALIBI, FAST, PRECISION,
         )  # fmt: skip
 
 
@@ -255,11 +228,10 @@ _backward_tuned = triton.autotune(
 )(_backward_kernel)
 
 
-def backward(do, q, k, v, seq_lens, bias, slopes, rope_cos, rope_sin, scale, causal, log_n):
+def backward(do, q, k, v, seq_lens, bias, slopes, scale, causal, log_n):
     """dQ, dK, dV (B, N, H, D) and d bias ((B, H) float32, None without a bias tensor).
 
-    The arguments are the forward's (flashsigmoid.forward.forward) and dO; with RoPE tables
-    dQ and dK are the gradients of the unrotated q and k.
+    The arguments are the forward's (flashsigmoid.forward.forward) and dO.
     """
     batch, n, heads, dim = q.shape
     do = do if do.stride(-1) == 1 else do.contiguous()
@@ -270,13 +242,13 @@ def backward(do, q, k, v, seq_lens, bias, slopes, rope_cos, rope_sin, scale, cau
     opts = kernel_options(q, n, dim)
     bias_strides, flags = sequence_args(seq_lens, bias, slopes, log_n)
     args = (
-        q, k, v, do, dq, dk, dv, dbias, seq_lens, bias, slopes, rope_cos, rope_sin,
+        q, k, v, do, dq, dk, dv, dbias, seq_lens, bias, slopes,
         *q.stride()[:3], *k.stride()[:3], *v.stride()[:3], *do.stride()[:3], *dq.stride()[:3],
         *bias_strides, n, heads, scale, opts.n_bucket,
     )  # fmt: skip
     meta = dict(
         HEAD_DIM=dim, D_PAD=opts.d_pad, CAUSAL=causal, **flags,
-        FAST=opts.fast, PRECISION=opts.precision, ROPE=rope_cos is not None,
+        FAST=opts.fast, PRECISION=opts.precision,
     )  # fmt: skip
     grid = lambda m: (2 * triton.cdiv(n, m["BLOCK_N"]), batch * heads)  # noqa: E731
     launch(_backward_kernel, _backward_tuned, grid, args, meta, opts, q.dtype)

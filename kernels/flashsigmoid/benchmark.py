@@ -46,6 +46,16 @@ ASR = [Shape(64, 8, 256, 64), Shape(32, 8, 750, 64), Shape(16, 8, 1500, 64), Sha
 PADDED = [Shape(s.batch, s.heads, s.n, s.dim, padded=True) for s in ASR]
 
 
+def parse_shape(text: str) -> Shape:
+    """ "B,H,N,D" or "B,H,N,D,padded" (non-causal)."""
+    *dims, last = text.split(",")
+    padded = last == "padded"
+    numbers = dims if padded else [*dims, last]
+    if len(numbers) != 4 or not all(x.isdigit() for x in numbers):
+        raise ValueError(f"shape {text!r}: expected B,H,N,D or B,H,N,D,padded")
+    return Shape(*map(int, numbers), padded=padded)
+
+
 def _flops(shape: Shape, lengths: torch.Tensor) -> float:
     """Forward FLOPs of the real work."""
     work = float((lengths.double() ** 2).sum()) * 4 * shape.heads * shape.dim
@@ -106,10 +116,6 @@ def _rope_then_flash_sigmoid(q, k, v, lengths):
     return flashsigmoid.flash_sigmoid_attn(q, k, v, bias="log_n")
 
 
-def _flash_sigmoid_rope_in_kernel(q, k, v, lengths):
-    return flashsigmoid.flash_sigmoid_attn(q, k, v, bias="log_n", rope_base=10000.0)
-
-
 def _varlen(lengths: torch.Tensor, n: int):
     """varlen_attn on tokens packed once, outside the timing, as a packed model holds them."""
     from torch.nn.attention.varlen import varlen_attn
@@ -145,7 +151,6 @@ def candidates(shape: Shape, lengths: torch.Tensor) -> dict[str, Callable]:
         rows[name] = _sdpa(backend, causal=shape.causal)
     if not shape.causal:
         rows["flashsigmoid + apply_rope"] = _rope_then_flash_sigmoid
-        rows["flashsigmoid, RoPE in kernel"] = _flash_sigmoid_rope_in_kernel
     if shape.batch * shape.heads * shape.n**2 * 2 <= 8 * 2**30:  # the naive row holds N x N
         rows["naive sigmoid"] = _naive_sigmoid(shape.causal)
     return rows
@@ -262,6 +267,10 @@ def main(argv: list[str] | None = None) -> int:
         prog="sigasr bench attention", description=__doc__.split("\n\n")[0]
     )
     parser.add_argument("--set", choices=["asr", "padded", "paper", "all"], default="all")
+    parser.add_argument(
+        "--shapes", nargs="+", metavar="B,H,N,D",
+        help="these non-causal shapes instead of a set (append ',padded' for padded batches)",
+    )  # fmt: skip
     parser.add_argument("--markdown", help="also write the table to this markdown file")
     parser.add_argument(
         "--graph",
@@ -269,10 +278,15 @@ def main(argv: list[str] | None = None) -> int:
         help="time CUDA-graph replays (the GPU's time alone, as in a captured training step)",
     )
     args = parser.parse_args(argv)
+    shapes = {"asr": ASR, "padded": PADDED, "paper": PAPER, "all": ASR + PADDED + PAPER}[args.set]
+    if args.shapes:
+        try:
+            shapes = [parse_shape(text) for text in args.shapes]
+        except ValueError as e:
+            parser.error(str(e))
     if not torch.cuda.is_available():
         print("sigasr bench attention: needs a CUDA GPU; none is visible.")
         return 2
-    shapes = {"asr": ASR, "padded": PADDED, "paper": PAPER, "all": ASR + PADDED + PAPER}[args.set]
     table = markdown(run(shapes, graph=args.graph), args.graph)
     print(table)
     if args.markdown:

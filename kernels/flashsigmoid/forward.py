@@ -9,7 +9,7 @@ import torch
 import triton
 import triton.language as tl
 
-from flashsigmoid.tiles import load_qk_rows, load_rows, probs_tile, sequence_terms, store_rows
+from flashsigmoid.tiles import load_rows, probs_tile, sequence_terms, store_rows
 from flashsigmoid.tuning import (
     AUTOTUNE_KEY,
     forward_configs,
@@ -34,8 +34,6 @@ def _accumulate(
     bias,
     slope,
     scale,
-    Cos,
-    Sin,
     HEAD_DIM: tl.constexpr,
     D_PAD: tl.constexpr,
     BLOCK_N: tl.constexpr,
@@ -44,13 +42,12 @@ def _accumulate(
     MASKED: tl.constexpr,
     FAST: tl.constexpr,
     PRECISION: tl.constexpr,
-    ROPE: tl.constexpr,
 ):
     """acc += P[offs_m, lo:hi] V[lo:hi] for key tiles starting at lo, lo + BLOCK_N, ..."""
     offs_d = tl.arange(0, D_PAD)
     for start_n in range(lo, hi, BLOCK_N):
         offs_n = start_n + tl.arange(0, BLOCK_N)
-        k = load_qk_rows(K, offs_n, stride_kn, offs_d, seq_len, Cos, Sin, HEAD_DIM, D_PAD, ROPE)
+        k = load_rows(K, offs_n, stride_kn, offs_d, seq_len, HEAD_DIM, D_PAD)
         p = probs_tile(
             q, k, offs_m, offs_n, seq_len, bias, slope, scale,
             True, CAUSAL, HAS_ALIBI, MASKED, FAST, PRECISION,
@@ -62,7 +59,7 @@ def _accumulate(
 
 @triton.jit(do_not_specialize=["N"])  # N may be 1: keep it a runtime value (sequence_terms)
 def _forward_kernel(
-    Q, K, V, Out, SeqLens, Bias, Slopes, Cos, Sin,
+    Q, K, V, Out, SeqLens, Bias, Slopes,
     stride_qb, stride_qn, stride_qh,
     stride_kb, stride_kn, stride_kh,
     stride_vb, stride_vn, stride_vh,
@@ -80,7 +77,6 @@ def _forward_kernel(
     HAS_ALIBI: tl.constexpr,
     FAST: tl.constexpr,
     PRECISION: tl.constexpr,
-    ROPE: tl.constexpr,  # rotate Q and K rows by RoPE (tables Cos, Sin) as they are loaded
 ):  # fmt: skip
     pid_m = tl.program_id(0)
     pid_bh = tl.program_id(1)
@@ -95,7 +91,7 @@ def _forward_kernel(
     Q += b * stride_qb + h * stride_qh
     K += b * stride_kb + h * stride_kh
     V += b * stride_vb + h * stride_vh
-    q = load_qk_rows(Q, offs_m, stride_qn, offs_d, seq_len, Cos, Sin, HEAD_DIM, D_PAD, ROPE)
+    q = load_rows(Q, offs_m, stride_qn, offs_d, seq_len, HEAD_DIM, D_PAD)
 
     # Key range [0, hi): up to L, or to the diagonal when causal; [0, full) needs no mask.
     if CAUSAL:
@@ -111,11 +107,11 @@ def _forward_kernel(
     acc = tl.zeros([BLOCK_M, D_PAD], dtype=tl.float32)
     acc = _accumulate(
         acc, q, K, V, offs_m, 0, full, stride_kn, stride_vn, seq_len, bias, slope, scale,
-        Cos, Sin, HEAD_DIM, D_PAD, BLOCK_N, CAUSAL, HAS_ALIBI, False, FAST, PRECISION, ROPE,
+        HEAD_DIM, D_PAD, BLOCK_N, CAUSAL, HAS_ALIBI, False, FAST, PRECISION,
     )  # fmt: skip
     acc = _accumulate(
         acc, q, K, V, offs_m, full, hi, stride_kn, stride_vn, seq_len, bias, slope, scale,
-        Cos, Sin, HEAD_DIM, D_PAD, BLOCK_N, CAUSAL, HAS_ALIBI, True, FAST, PRECISION, ROPE,
+        HEAD_DIM, D_PAD, BLOCK_N, CAUSAL, HAS_ALIBI, True, FAST, PRECISION,
     )  # fmt: skip
     acc = tl.where(offs_m[:, None] < seq_len, acc, 0.0)  # padded query rows are exactly 0
     Out += b * stride_ob + h * stride_oh
@@ -125,25 +121,24 @@ def _forward_kernel(
 _forward_tuned = triton.autotune(configs=forward_configs(), key=AUTOTUNE_KEY)(_forward_kernel)
 
 
-def forward(q, k, v, seq_lens, bias, slopes, rope_cos, rope_sin, scale, causal, log_n):
+def forward(q, k, v, seq_lens, bias, slopes, scale, causal, log_n):
     """Launches the forward kernel. q, k, v: (B, N, H, D) with unit stride in D; returns O.
 
     seq_lens (B,), bias (B, H) (any strides) and slopes (H,) may each be None; log_n says
-    that the bias is -log L, computed in the kernel (bias is then None). rope_cos, rope_sin:
-    None, or (N, D/2) float32 tables with which the kernel rotates Q and K (RoPE).
+    that the bias is -log L, computed in the kernel (bias is then None).
     """
     batch, n, heads, dim = q.shape
     out = torch.empty(q.shape, dtype=q.dtype, device=q.device)
     opts = kernel_options(q, n, dim)
     bias_strides, flags = sequence_args(seq_lens, bias, slopes, log_n)
     args = (
-        q, k, v, out, seq_lens, bias, slopes, rope_cos, rope_sin,
+        q, k, v, out, seq_lens, bias, slopes,
         *q.stride()[:3], *k.stride()[:3], *v.stride()[:3], *out.stride()[:3], *bias_strides,
         n, heads, scale, opts.n_bucket,
     )  # fmt: skip
     meta = dict(
         HEAD_DIM=dim, D_PAD=opts.d_pad, CAUSAL=causal, **flags,
-        FAST=opts.fast, PRECISION=opts.precision, ROPE=rope_cos is not None,
+        FAST=opts.fast, PRECISION=opts.precision,
     )  # fmt: skip
     grid = lambda m: (triton.cdiv(n, m["BLOCK_M"]), batch * heads)  # noqa: E731
     launch(_forward_kernel, _forward_tuned, grid, args, meta, opts, q.dtype)

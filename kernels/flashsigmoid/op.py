@@ -24,19 +24,15 @@ def attn_fwd(
     seq_lens: Tensor | None,
     bias: Tensor | None,
     slopes: Tensor | None,
-    rope_cos: Tensor | None,
-    rope_sin: Tensor | None,
     scale: float,
     causal: bool,
     log_n: bool,
 ) -> Tensor:
-    return _forward.forward(
-        q, k, v, seq_lens, bias, slopes, rope_cos, rope_sin, scale, causal, log_n
-    )
+    return _forward.forward(q, k, v, seq_lens, bias, slopes, scale, causal, log_n)
 
 
 @attn_fwd.register_fake
-def _(q, k, v, seq_lens, bias, slopes, rope_cos, rope_sin, scale, causal, log_n):
+def _(q, k, v, seq_lens, bias, slopes, scale, causal, log_n):
     return torch.empty(q.shape, dtype=q.dtype, device=q.device)
 
 
@@ -49,21 +45,17 @@ def attn_bwd(
     seq_lens: Tensor | None,
     bias: Tensor | None,
     slopes: Tensor | None,
-    rope_cos: Tensor | None,
-    rope_sin: Tensor | None,
     scale: float,
     causal: bool,
     log_n: bool,
 ) -> list[Tensor]:
     """[dQ, dK, dV], and d bias when there is a bias tensor."""
-    grads = _backward.backward(
-        do, q, k, v, seq_lens, bias, slopes, rope_cos, rope_sin, scale, causal, log_n
-    )
+    grads = _backward.backward(do, q, k, v, seq_lens, bias, slopes, scale, causal, log_n)
     return [g for g in grads if g is not None]
 
 
 @attn_bwd.register_fake
-def _(do, q, k, v, seq_lens, bias, slopes, rope_cos, rope_sin, scale, causal, log_n):
+def _(do, q, k, v, seq_lens, bias, slopes, scale, causal, log_n):
     grads = [torch.empty(q.shape, dtype=q.dtype, device=q.device) for _ in range(3)]
     if bias is not None:
         grads.append(torch.empty(bias.shape, dtype=torch.float32, device=q.device))
@@ -71,17 +63,15 @@ def _(do, q, k, v, seq_lens, bias, slopes, rope_cos, rope_sin, scale, causal, lo
 
 
 def _setup_context(ctx, inputs, output):
-    q, k, v, seq_lens, bias, slopes, rope_cos, rope_sin, scale, causal, log_n = inputs
-    ctx.save_for_backward(q, k, v, seq_lens, bias, slopes, rope_cos, rope_sin)
+    q, k, v, seq_lens, bias, slopes, scale, causal, log_n = inputs
+    ctx.save_for_backward(q, k, v, seq_lens, bias, slopes)
     ctx.options = (scale, causal, log_n)
 
 
-_AFTER_BIAS = (None,) * 6  # no gradients for slopes, the RoPE tables, scale, causal, log_n
-
-
 def _backward_rule(ctx, do):
-    dq, dk, dv, *dbias = attn_bwd(do, *ctx.saved_tensors, *ctx.options)
-    return dq, dk, dv, None, dbias[0] if dbias else None, *_AFTER_BIAS
+    q, k, v, seq_lens, bias, slopes = ctx.saved_tensors
+    dq, dk, dv, *dbias = attn_bwd(do, q, k, v, seq_lens, bias, slopes, *ctx.options)
+    return dq, dk, dv, None, dbias[0] if dbias else None, None, None, None, None
 
 
 attn_fwd.register_autograd(_backward_rule, setup_context=_setup_context)
@@ -89,23 +79,23 @@ attn_fwd.register_autograd(_backward_rule, setup_context=_setup_context)
 
 class _EagerAttention(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, *args):
-        _setup_context(ctx, args, None)
-        return _forward.forward(*args)
+    def forward(ctx, q, k, v, seq_lens, bias, slopes, scale, causal, log_n):
+        _setup_context(ctx, (q, k, v, seq_lens, bias, slopes, scale, causal, log_n), None)
+        return _forward.forward(q, k, v, seq_lens, bias, slopes, scale, causal, log_n)
 
     @staticmethod
     def backward(ctx, do):
-        dq, dk, dv, dbias = _backward.backward(do, *ctx.saved_tensors, *ctx.options)
-        return dq, dk, dv, None, dbias, *_AFTER_BIAS
+        q, k, v, seq_lens, bias, slopes = ctx.saved_tensors
+        dq, dk, dv, dbias = _backward.backward(do, q, k, v, seq_lens, bias, slopes, *ctx.options)
+        return dq, dk, dv, None, dbias, None, None, None, None
 
 
-def attention(q, k, v, seq_lens, bias, slopes, rope_cos, rope_sin, scale, causal, log_n):
+def attention(q, k, v, seq_lens, bias, slopes, scale, causal, log_n) -> Tensor:
     """The forward with its autograd: the custom op when compiling, else the eager Function.
 
-    seq_lens, bias, slopes and the RoPE tables may be None; log_n: the bias is -log L, made
-    in the kernel.
+    seq_lens, bias and slopes may be None; log_n: the bias is -log L, made in the kernel.
     """
-    args = (q, k, v, seq_lens, bias, slopes, rope_cos, rope_sin, scale, causal, log_n)
+    args = (q, k, v, seq_lens, bias, slopes, scale, causal, log_n)
     if torch.compiler.is_compiling():
         return attn_fwd(*args)
     return _EagerAttention.apply(*args)

@@ -8,8 +8,6 @@ theta_i = base^(-2i/D) for i < D/2. Position t rotates each pair by angle t * th
 
 from __future__ import annotations
 
-import functools
-
 import torch
 from torch import Tensor
 
@@ -20,22 +18,6 @@ def rope_angles(n: int, dim: int, base: float, device) -> Tensor:
     """Angles t * theta_i for t < n, i < dim / 2: (N, D/2) float32."""
     inv_freq = base ** (-torch.arange(0, dim // 2, device=device, dtype=torch.float32) * 2 / dim)
     return torch.arange(n, device=device, dtype=torch.float32)[:, None] * inv_freq[None, :]
-
-
-def _tables(n: int, dim: int, base: float, device) -> tuple[Tensor, Tensor]:
-    angles = rope_angles(n, dim, base, device)
-    return angles.cos().contiguous(), angles.sin().contiguous()
-
-
-_cached_tables = functools.lru_cache(maxsize=64)(_tables)
-
-
-def rope_tables(n: int, dim: int, base: float, device) -> tuple[Tensor, Tensor]:
-    """cos and sin of :func:`rope_angles`: two (N, D/2) float32 tensors, for the attention
-    kernels' in-kernel rotation; cached per (n, dim, base, device) outside torch.compile."""
-    if torch.compiler.is_compiling():
-        return _tables(n, dim, base, device)
-    return _cached_tables(n, dim, base, torch.device(device))
 
 
 def rope_reference(x: Tensor, base: float = 10000.0) -> Tensor:

@@ -7,8 +7,7 @@ For one (batch, head) the attention probabilities of a tile are
 
 where L is the sequence's valid length and bias is either given per (batch, head) or the
 paper's b = -log L, computed from L in the kernel. Unlike softmax, no row statistics are
-needed, so any tile of P can be recomputed from its Q and K tiles alone. With ROPE the kernels
-rotate the Q and K rows as they load them (rotary embedding, :mod:`flashsigmoid.rope`).
+needed, so any tile of P can be recomputed from its Q and K tiles alone.
 """
 
 import triton
@@ -110,41 +109,3 @@ def store_rows(ptr, x, offs, stride_n, offs_d, n, HEAD_DIM: tl.constexpr, D_PAD:
     if HEAD_DIM != D_PAD:
         mask = mask & (offs_d[None, :] < HEAD_DIM)
     tl.store(ptr + offs[:, None] * stride_n + offs_d[None, :], x, mask=mask)
-
-
-@triton.jit
-def rotate_rows(
-    x, ptr, offs, stride_n, offs_d, seq_len, Cos, Sin, direction,
-    HEAD_DIM: tl.constexpr, D_PAD: tl.constexpr,
-):  # fmt: skip
-    """x (BLOCK, D_PAD), rows offs of ptr, rotated by direction * t theta_i at position t.
-
-    RoPE pairs column d with partner(d) = d + D/2 (d < D/2) or d - D/2, at frequency
-    i = d mod D/2: x'_d = x_d cos + sign_d x_partner(d) sin, sign_d = -direction below D/2
-    and +direction above (direction -1 applies the transpose, for gradients). The partner
-    values are read from ptr; Cos, Sin: (N, D/2) float32 tables of cos(t theta_i), sin(..).
-    Rows >= seq_len and columns >= HEAD_DIM come out 0. Returns float32.
-    """
-    low = offs_d < HEAD_DIM // 2
-    partner = tl.where(low, offs_d + HEAD_DIM // 2, offs_d - HEAD_DIM // 2)
-    x_partner = load_rows(ptr, offs, stride_n, partner, seq_len, HEAD_DIM, D_PAD)
-    freq = tl.where(low, offs_d, offs_d - HEAD_DIM // 2)
-    table = offs[:, None] * (HEAD_DIM // 2) + freq[None, :]
-    valid = (offs[:, None] < seq_len) & (offs_d[None, :] < HEAD_DIM)
-    cos = tl.load(Cos + table, mask=valid, other=0.0)
-    sin = tl.load(Sin + table, mask=valid, other=0.0)
-    sign = tl.where(low, -direction, direction)
-    return x.to(tl.float32) * cos + sign[None, :] * x_partner.to(tl.float32) * sin
-
-
-@triton.jit
-def load_qk_rows(
-    ptr, offs, stride_n, offs_d, seq_len, Cos, Sin,
-    HEAD_DIM: tl.constexpr, D_PAD: tl.constexpr, ROPE: tl.constexpr,
-):  # fmt: skip
-    """load_rows for Q and K: with ROPE, each row rotated by RoPE at its position."""
-    x = load_rows(ptr, offs, stride_n, offs_d, seq_len, HEAD_DIM, D_PAD)
-    if ROPE:
-        x = rotate_rows(x, ptr, offs, stride_n, offs_d, seq_len, Cos, Sin, 1.0, HEAD_DIM, D_PAD)
-        x = x.to(ptr.dtype.element_ty)
-    return x

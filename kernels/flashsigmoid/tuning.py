@@ -62,10 +62,8 @@ def sequence_args(seq_lens, bias, slopes, log_n: bool):
     return (bias.stride() if bias is not None else (0, 0)), flags
 
 
-AUTOTUNE_KEY = ["N_BUCKET", "HEAD_DIM", "CAUSAL", "ROPE"]
-"""Launch arguments the tuned tiles depend on (Triton adds the tensors' dtypes itself). ROPE
-is among them: the in-kernel rotation needs up to 3x the shared memory, so tiles that fit
-without it may not fit with it (tools/kernel_resources.py)."""
+AUTOTUNE_KEY = ["N_BUCKET", "HEAD_DIM", "CAUSAL"]
+"""Launch arguments the tuned tiles depend on (Triton adds the tensors' dtypes itself)."""
 
 
 _TUNED: dict[tuple, dict] = {}
@@ -82,7 +80,7 @@ def launch(kernel, tuned, grid, args, meta: dict, opts: KernelOptions, dtype) ->
         block_m, block_n, warps, stages = opts.fixed
         tiles = dict(BLOCK_M=block_m, BLOCK_N=block_n, num_warps=warps, num_stages=stages)
     else:
-        key = (kernel, opts.n_bucket, meta["HEAD_DIM"], meta["CAUSAL"], meta["ROPE"], dtype)
+        key = (kernel, opts.n_bucket, dtype, *meta.items())  # at least the autotuner's key
         tiles = _TUNED.get(key)
         if tiles is None:
             tuned[grid](*args, **meta)
@@ -91,7 +89,8 @@ def launch(kernel, tuned, grid, args, meta: dict, opts: KernelOptions, dtype) ->
     launcher.launch(kernel, grid(tiles), args, {**meta, **tiles})
 
 
-def _configs(shapes):
+def tile_configs(shapes) -> list[triton.Config]:
+    """Autotuning configs from (BLOCK_M, BLOCK_N, num_warps, num_stages) tuples."""
     return [
         triton.Config({"BLOCK_M": m, "BLOCK_N": n}, num_warps=w, num_stages=s)
         for m, n, w, s in shapes
@@ -99,17 +98,18 @@ def _configs(shapes):
 
 
 def forward_configs():
-    return _configs([(128, 64, 4, 3), (128, 64, 8, 3), (128, 128, 8, 2), (64, 64, 4, 3)])
+    """(64, 32, 4, 3) added 2026-11-27: best at 16,8,1500,64 and 4,16,4096,128 in a sweep
+    (tools/tile_sweep.py, kernels/NOTES.md)."""
+    return tile_configs([(128, 64, 4, 3), (128, 64, 8, 3), (128, 128, 8, 2), (64, 64, 4, 3),
+                     (64, 32, 4, 3)])  # fmt: skip
 
 
 def backward_configs():
     """BLOCK_N: the rows a backward program owns (keys or queries); BLOCK_M: its step.
 
-    The first five from a tile sweep on an H100 (kernels/NOTES.md); (32, 128, 8, 3), not yet
-    timed, because it is the only 128-row tile tried that compiles without register spills at
-    D = 128 (tools/kernel_resources.py).
+    From tile sweeps on an H100 (kernels/NOTES.md): the best at some ASR or long-N shape, in
+    D = 64 or 128. Tried and dropped: (32, 128, 8, 3), the one 128-row tile that compiles
+    without register spills at D = 128, 0.83x the best there (2026-11-27).
     """
-    return _configs(
-        [(64, 64, 4, 3), (32, 64, 4, 3), (32, 128, 4, 3), (64, 128, 8, 3), (64, 128, 8, 4),
-         (32, 128, 8, 3)]
-    )  # fmt: skip
+    return tile_configs([(64, 64, 4, 3), (32, 64, 4, 3), (32, 128, 4, 3), (64, 128, 8, 3),
+                     (64, 128, 8, 4)])  # fmt: skip

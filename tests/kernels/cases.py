@@ -3,7 +3,6 @@
 import torch
 
 import flashsigmoid
-from flashsigmoid.rope import rope_angles
 
 BIAS_KINDS = ("none", "float", "per_head", "per_seq", "per_seq_head", "log_n", "log_n_named")
 
@@ -40,26 +39,14 @@ def inputs_of(q, k, v, bias):
     return [t for t in (q, k, v, bias) if torch.is_tensor(t) and t.requires_grad]
 
 
-def rope64(x, base):
-    """RoPE (flashsigmoid.rope's convention and float32 angles) applied in float64."""
-    _, n, _, dim = x.shape
-    angles = rope_angles(n, dim, base, x.device).double()[None, :, None, :]
-    x1, x2 = x.chunk(2, dim=-1)
-    return torch.cat(
-        (x1 * angles.cos() - x2 * angles.sin(), x2 * angles.cos() + x1 * angles.sin()), -1
-    )
-
-
-def oracle(q, k, v, seq_lens, bias, slopes, causal, rope_base=None):
-    """float64 reference output (on the inputs' device) and the leaves to differentiate;
-    with rope_base, q and k are rotated first."""
+def oracle(q, k, v, seq_lens, bias, slopes, causal):
+    """float64 reference output (on the inputs' device) and the leaves to differentiate."""
     q64, k64, v64 = (t.detach().double().requires_grad_() for t in (q, k, v))
     b64 = bias
     if torch.is_tensor(bias):
         b64 = bias.detach().double().requires_grad_(bias.requires_grad)
-    rq, rk = (q64, k64) if rope_base is None else (rope64(q64, rope_base), rope64(k64, rope_base))
     out = flashsigmoid.sigmoid_attn_reference(
-        rq, rk, v64, seq_lens=seq_lens, bias=b64, alibi_slopes=slopes, causal=causal
+        q64, k64, v64, seq_lens=seq_lens, bias=b64, alibi_slopes=slopes, causal=causal
     )
     return out, inputs_of(q64, k64, v64, b64)
 

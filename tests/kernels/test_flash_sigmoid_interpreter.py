@@ -169,41 +169,6 @@ def test_rope_kernel_matches_reference_forward_and_backward(interpret):
     assert rel_err(got, want) < 1e-6
 
 
-@pytest.mark.parametrize(
-    "n, dim, dtype, bias_kind, alibi, causal",
-    [
-        (70, 32, torch.float32, "per_seq_head", True, False),
-        (33, 16, torch.float16, "log_n_named", False, True),
-        (65, 40, torch.float32, "none", True, False),  # D = 40: columns 40-63 are padding
-    ],
-)
-def test_in_kernel_rope_matches_rotated_reference(
-    interpret, n, dim, dtype, bias_kind, alibi, causal
-):
-    """rope_base rotates Q and K inside the kernels (forward and backward, where dQ and dK
-    come out unrotated): the result of rotating with apply_rope first, up to rounding."""
-    q, k, v, seq_lens, bias, slopes = make_problem(
-        3, n, 2, dim, dtype, "cpu", seed=n + dim, alibi=alibi, bias_kind=bias_kind
-    )
-    kwargs = dict(seq_lens=seq_lens, bias=bias, alibi_slopes=slopes, causal=causal)
-    out = flashsigmoid.flash_sigmoid_attn(q, k, v, rope_base=500.0, **kwargs)
-    want, want_inputs = oracle(q, k, v, seq_lens, bias, slopes, causal, rope_base=500.0)
-    assert rel_err(out, want) < TOL[dtype]
-    dout = torch.randn(out.shape, generator=torch.Generator().manual_seed(1)).to(dtype)
-    grads = torch.autograd.grad(out, inputs_of(q, k, v, bias), dout)
-    want_grads = torch.autograd.grad(want, want_inputs, dout.double())
-    for got, ref in zip(grads, want_grads, strict=True):
-        assert rel_err(got, ref) < 4 * TOL[dtype]
-    for b, length in enumerate(seq_lens.tolist()):
-        for g in grads[:3]:
-            assert torch.all(g[b, length:] == 0)
-
-    rotated = flashsigmoid.flash_sigmoid_attn(
-        *flashsigmoid.apply_rope(q, k, base=500.0), v, **kwargs
-    )
-    assert rel_err(out, rotated) < TOL[dtype]
-
-
 def test_bad_inputs_are_named():
     q = torch.randn(1, 4, 2, 16)
     with pytest.raises(ValueError, match="shape"):

@@ -1,0 +1,87 @@
+"""Times every tile config of the FlashSigmoid kernels at given shapes.
+
+    PYTHONPATH=.:kernels python tools/tile_sweep.py [--shapes 32,8,750,64 ...] [--candidates]
+
+For each shape (B,H,N,D; bf16, non-causal, in-kernel -log n bias) runs Triton's autotuner
+over the forward and the backward configs and prints every config's median ms and TFLOP/s
+(4 B H N^2 D forward, 2.5x that backward), best first. The autotuner's timings are eager
+launches after an L2 flush, so compare configs with one another, not with the
+benchmark's CUDA-graph tables. --candidates adds tiles that tuning.py does not list, to
+decide what it should list (tools/kernel_resources.py screens them for spills first).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import torch
+import triton
+
+import flashsigmoid
+from flashsigmoid import backward, forward, tuning
+from flashsigmoid.benchmark import Shape, parse_shape, problem
+from flashsigmoid.tuning import AUTOTUNE_KEY, backward_configs, forward_configs, tile_configs
+
+FORWARD_CANDIDATES = [(64, 128, 4, 3), (128, 64, 8, 4), (64, 64, 4, 2)]
+BACKWARD_CANDIDATES = [
+    (32, 128, 8, 3), (32, 64, 8, 3), (16, 128, 8, 3), (64, 64, 8, 3), (16, 64, 4, 3),
+    (64, 128, 8, 2),
+]  # fmt: skip
+
+
+def _label(config) -> str:
+    kw = config.kwargs
+    return f"{kw['BLOCK_M']} x {kw['BLOCK_N']}, {config.num_warps} warps, {config.num_stages} st"
+
+
+def sweep(shape: Shape, candidates: bool) -> list[tuple[str, str, float]]:
+    """(pass, config, ms) for every config that ran, from fresh autotuners."""
+    fwd_configs = forward_configs() + (tile_configs(FORWARD_CANDIDATES) if candidates else [])
+    bwd_configs = backward_configs() + (tile_configs(BACKWARD_CANDIDATES) if candidates else [])
+    tuning._TUNED.clear()
+    forward._forward_tuned = triton.autotune(configs=fwd_configs, key=AUTOTUNE_KEY)(
+        forward._forward_kernel
+    )
+    backward._backward_tuned = triton.autotune(
+        configs=bwd_configs, key=AUTOTUNE_KEY, pre_hook=backward._zero_dbias
+    )(backward._backward_kernel)
+    q, k, v, _ = problem(shape)
+    out = flashsigmoid.flash_sigmoid_attn(q, k, v, bias="log_n")
+    torch.autograd.grad(out, (q, k, v), torch.randn_like(out))
+    rows = []
+    for name, autotuner in (("fwd", forward._forward_tuned), ("bwd", backward._backward_tuned)):
+        for config, ms in autotuner.configs_timings.items():
+            rows.append((name, _label(config), ms[0] if isinstance(ms, list) else ms))
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--shapes", nargs="+", default=["64,8,256,64", "32,8,750,64", "16,8,1500,64",
+                                        "32,4,750,64", "4,16,4096,128"],
+    )  # fmt: skip
+    parser.add_argument("--candidates", action="store_true", help="also tiles tuning.py lacks")
+    args = parser.parse_args(argv)
+    if not torch.cuda.is_available():
+        print("tile_sweep: needs a CUDA GPU; none is visible.")
+        return 2
+    print(f"{torch.cuda.get_device_name()}; torch {torch.__version__}; triton {triton.__version__}")
+    print("| shape B,H,N,D | pass | BLOCK_M x BLOCK_N, warps, stages | ms | TFLOP/s |")
+    print("|---|---|---|---|---|")
+    for text in args.shapes:
+        shape = parse_shape(text)
+        flops = 4 * shape.batch * shape.heads * shape.n**2 * shape.dim
+        rows = sweep(shape, args.candidates)
+        for name, config, ms in sorted(rows, key=lambda r: (r[0], r[2])):
+            if ms == float("inf"):  # out of resources: the autotuner skipped it
+                print(f"| {text} | {name} | {config} | - | - |")
+                continue
+            work = flops * (1 if name == "fwd" else 2.5)
+            print(f"| {text} | {name} | {config} | {ms:.3f} | {work / ms / 1e9:.0f} |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
