@@ -1,3 +1,5 @@
+import os
+
 import pytest
 
 
@@ -13,3 +15,12 @@ def interpret(monkeypatch):
 
     if type(tl.zeros).__name__ != "InterpretedFunction":
         pytest.fail("triton was imported before TRITON_INTERPRET=1 was set in this process")
+
+
+@pytest.fixture(autouse=True)
+def _fixed_tiles_for_gpu_tests(request, monkeypatch):
+    """GPU tests run fixed tiles unless FLASHSIGMOID_AUTOTUNE is set in the environment:
+    autotuning float32 at D = 128-256 compiles for minutes per case (kernels/NOTES.md).
+    The autotuned tiles have their own test, which sets FLASHSIGMOID_AUTOTUNE=1."""
+    if request.node.get_closest_marker("gpu") and "FLASHSIGMOID_AUTOTUNE" not in os.environ:
+        monkeypatch.setenv("FLASHSIGMOID_AUTOTUNE", "0")

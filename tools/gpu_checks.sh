@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# FlashSigmoid's GPU checks and benchmarks in one device call, each part under its own limit.
+#
+#   bash tools/gpu_checks.sh [part ...]      (default: tests asr d128)
+#
+# Parts, with their time limits in seconds:
+#   tests (150)      GPU tests: the bf16 reference sweep, autotuned tiles, torch.compile,
+#                    CUDA graphs, fast launch (fixed tiles, tests/kernels/conftest.py)
+#   tests-all (550)  every GPU test, the fp16 and fp32 sweeps too
+#   sweep (200)      tools/tile_sweep.py --candidates at the ASR shapes and 4,16,4096,128
+#   asr, padded (100 each), d128 (120)   sigasr bench attention --graph (GPU time)
+#   paper (320)      sigasr bench attention --set paper (eager)
+#   training (300), training-compile (550)   sigasr bench training [--compile]
+#
+# A part that runs past its limit gets SIGINT (pytest and the benchmarks print what they
+# have), then SIGKILL 5 s later: a hung compile cannot eat the device call. Outputs go to
+# $OUT (the device tool's folder) or ./gpu-checks, one .txt per part, packed into one
+# gpu-checks.tgz at the end (a device call brings back at most 8 files). On a machine
+# without lhotse and friends the wheels in .whl/ are installed first (tools/device_env.sh).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+parts=(${@:-tests asr d128})
+known=" tests tests-all sweep asr padded d128 paper training training-compile "
+for p in "${parts[@]}"; do
+    [[ $known == *" $p "* ]] || { echo "[gpu_checks] unknown part '$p' (one of:$known)"; exit 2; }
+done
+out="${OUT:-gpu-checks}"
+mkdir -p "$out"
+python3 -c "import lhotse, jiwer, omegaconf" 2>/dev/null || source tools/device_env.sh || exit 1
+export PYTHONPATH="$PWD:$PWD/kernels${PYTHONPATH:+:$PYTHONPATH}"
+
+part() {  # part NAME LIMIT COMMAND...
+    local name=$1 limit=$2 start=$SECONDS
+    shift 2
+    timeout -k 5 -s INT "$limit" "$@" >"$out/$name.txt" 2>&1
+    local rc=$?
+    echo "[gpu_checks] $name: rc $rc, $((SECONDS - start)) s (limit $limit)" | tee -a "$out/summary.txt"
+    tail -n 3 "$out/$name.txt"
+}
+
+{
+    date -u
+    nvidia-smi --query-gpu=name,memory.total --format=csv,noheader 2>&1 || true
+    python3 -c "import torch, triton; print('torch', torch.__version__, 'triton', triton.__version__)"
+} | tee "$out/summary.txt"
+
+bench=(python3 tools/bench_attention.py)
+for p in "${parts[@]}"; do
+    case $p in
+        tests) part tests 150 python3 -m pytest -m gpu tests/kernels -q -p no:cacheprovider \
+            -k "not test_gpu_matches_reference or dtype0" ;;
+        tests-all) part tests-all 550 python3 -m pytest -m gpu tests -q -p no:cacheprovider ;;
+        sweep) part sweep 200 python3 tools/tile_sweep.py --candidates ;;
+        asr) part asr 100 "${bench[@]}" --set asr --graph --markdown "$out/asr.md" ;;
+        padded) part padded 100 "${bench[@]}" --set padded --graph --markdown "$out/padded.md" ;;
+        d128) part d128 120 "${bench[@]}" --graph --markdown "$out/d128.md" \
+            --shapes 16,16,1024,128 4,16,4096,128 1,16,16384,128 ;;
+        paper) part paper 320 "${bench[@]}" --set paper --markdown "$out/paper.md" ;;
+        training) part training 300 python3 -m sigasr bench training --steps 20 ;;
+        training-compile) part training-compile 550 python3 -m sigasr bench training --compile ;;
+    esac
+done
+tar czf "$out/gpu-checks.tgz" -C "$out" --exclude gpu-checks.tgz .
+echo "[gpu_checks] results: $out/gpu-checks.tgz"
