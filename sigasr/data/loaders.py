@@ -14,6 +14,18 @@ from sigasr.data.filters import filter_training_cuts
 from sigasr.data.manifests import ManifestError, cuts_path, load_set
 
 
+class _OneBucketSampler(DynamicBucketingSampler):
+    """A DynamicBucketingSampler with one bucket (no duration bins). On every epoch lhotse's
+    buffer-size diagnostic takes the mean of the empty list of bins, and NumPy warns about
+    it; the warning says nothing about the data, so it is not shown."""
+
+    def __iter__(self):
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "Mean of empty slice", RuntimeWarning)
+            warnings.filterwarnings("ignore", "invalid value encountered", RuntimeWarning)
+            return super().__iter__()
+
+
 def train_dataloader(
     data_cfg,
     tokenizer,
@@ -60,7 +72,8 @@ def train_dataloader(
         # In memory on purpose: every line was validated as it was read (LibriSpeech's 281k
         # cuts take about 0.7 GB per process). lhotse warns that it prefers lazy reading.
         warnings.filterwarnings("ignore", "You are using DynamicBucketingSampler with an eager")
-        sampler = DynamicBucketingSampler(
+        sampler_class = _OneBucketSampler if num_buckets == 1 else DynamicBucketingSampler
+        sampler = sampler_class(
             cuts,
             max_duration=data_cfg.max_duration,
             num_buckets=num_buckets,
