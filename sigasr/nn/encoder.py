@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import torch
 from torch import Tensor, nn
 
 from sigasr.nn.frontend import build_frontend, subsampled_length
@@ -32,14 +33,21 @@ class SubsampledEncoder(nn.Module):
         self.final_norm = final_norm
 
     def forward(self, features: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor]:
+        if not torch.compiler.is_compiling():  # a host sync: graph breaks would split a graph
+            self._check_lengths(lengths)
+        x, lengths = self.frontend(features, lengths)
+        x = self.input_dropout(x)
+        for layer in self.layers:
+            x = layer(x, lengths)
+        return zero_padding(self.final_norm(x), lengths), lengths
+
+    def _check_lengths(self, lengths: Tensor) -> None:
+        """Eager calls only: every sequence must leave at least one frame after subsampling
+        (sigasr's data filters drop shorter cuts before training; a compiled model relies on
+        that)."""
         shortest = int(lengths.min())
         if subsampled_length(shortest, self.frontend_name) < 1:
             raise ValueError(
                 f"a sequence of {shortest} frames is too short: the {self.frontend_name} "
                 "front-end needs at least 7 input frames (70 ms at 100 frames/s)"
             )
-        x, lengths = self.frontend(features, lengths)
-        x = self.input_dropout(x)
-        for layer in self.layers:
-            x = layer(x, lengths)
-        return zero_padding(self.final_norm(x), lengths), lengths
