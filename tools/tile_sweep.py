@@ -64,14 +64,19 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
     parser.add_argument("--candidates", action="store_true", help="also tiles tuning.py lacks")
     args = parser.parse_args(argv)
+    try:
+        shapes = [parse_shape(text) for text in args.shapes]
+    except ValueError as e:
+        parser.error(str(e))
+    if any(shape.padded for shape in shapes):
+        parser.error("the sweep times unpadded shapes only")
     if not torch.cuda.is_available():
         print("tile_sweep: needs a CUDA GPU; none is visible.")
         return 2
     print(f"{torch.cuda.get_device_name()}; torch {torch.__version__}; triton {triton.__version__}")
     print("| shape B,H,N,D | pass | BLOCK_M x BLOCK_N, warps, stages | ms | TFLOP/s |")
     print("|---|---|---|---|---|")
-    for text in args.shapes:
-        shape = parse_shape(text)
+    for text, shape in zip(args.shapes, shapes, strict=True):
         flops = 4 * shape.batch * shape.heads * shape.n**2 * shape.dim
         rows = sweep(shape, args.candidates)
         for name, config, ms in sorted(rows, key=lambda r: (r[0], r[2])):
