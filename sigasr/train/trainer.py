@@ -89,7 +89,9 @@ class Trainer:
         self.scheduler = WarmupCosineLR(
             self.optimizer, self.tcfg.warmup_steps, self.tcfg.max_steps, self.tcfg.min_lr_ratio
         )
-        forward_model = torch.compile(self.model) if self.tcfg.compile else self.model
+        if self.tcfg.compile:
+            self.model.encoder.compile_layers()
+        forward_model = self.model
         if ctx.is_distributed:
             device_ids = [ctx.local_rank] if ctx.device.type == "cuda" else None
             forward_model = DistributedDataParallel(forward_model, device_ids=device_ids)

@@ -8,7 +8,8 @@ ENCODERS = {"conformer": ConformerEncoder, "transformer": TransformerEncoder}
 
 def tiny_encoder(kind: str, **options):
     torch.manual_seed(0)
-    return ENCODERS[kind](input_dim=20, d_model=32, num_layers=2, num_heads=4, **options)
+    options = {"input_dim": 20, "d_model": 32, "num_layers": 2, "num_heads": 4, **options}
+    return ENCODERS[kind](**options)
 
 
 @pytest.fixture

@@ -153,3 +153,26 @@ def test_failed_checkpoint_write_stops_and_keeps_the_previous(tmp_path, monkeypa
     assert [p.name for p in ckpts.paths()] == ["ckpt-3.pt"]
     assert load_checkpoint(ckpts.latest())["step"] == 3
     assert not ckpts.remove_stale_temporaries()
+
+
+def test_compile_trains_compiled_layers_and_saves_plain_names(tmp_path, monkeypatch):
+    """train.compile=true: the steps run the compiled encoder layers (aot_eager here: the
+    trace without inductor's code generation), and checkpoints keep the plain parameter
+    names that decode and export load."""
+    from torch._dynamo.utils import counters
+
+    from sigasr.nn.encoder import SubsampledEncoder
+
+    compile_layers = SubsampledEncoder.compile_layers
+    monkeypatch.setattr(
+        SubsampledEncoder, "compile_layers", lambda self: compile_layers(self, backend="aot_eager")
+    )
+    torch._dynamo.reset()
+    counters.clear()
+    trainer = make_trainer(tmp_path, max_steps=6, compile=True)
+    trainer.train()
+    assert all(layer._compiled_call_impl is not None for layer in trainer.model.encoder.layers)
+    assert counters["stats"]["unique_graphs"] >= 1
+    assert counters["stats"]["calls_captured"] > 0
+    ckpt = load_checkpoint(CheckpointDir(tmp_path / "checkpoints").latest())
+    assert ckpt["model"].keys() == CTCModel(tiny_model_config()).state_dict().keys()
