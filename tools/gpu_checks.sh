@@ -4,8 +4,8 @@
 #   bash tools/gpu_checks.sh [part ...]      (default: tests asr d128)
 #
 # Parts, with their time limits in seconds:
-#   tests (150)      GPU tests: the bf16 reference sweep, autotuned tiles, torch.compile,
-#                    CUDA graphs, fast launch (fixed tiles, tests/kernels/conftest.py)
+#   tests (150)      GPU tests: the bf16 reference sweep, autotuned tiles, torch.compile (of
+#                    the kernels and the encoder layers), CUDA graphs, fast launch
 #   tests-all (550)  every GPU test, the fp16 and fp32 sweeps too
 #   sweep (200)      tools/tile_sweep.py --candidates at the ASR shapes and 4,16,4096,128
 #   asr, padded (100 each), d128 (120)   sigasr bench attention --graph (GPU time)
@@ -47,7 +47,7 @@ part() {  # part NAME LIMIT COMMAND...
 bench=(python3 tools/bench_attention.py)
 for p in "${parts[@]}"; do
     case $p in
-        tests) part tests 150 python3 -m pytest -m gpu tests/kernels -q -p no:cacheprovider \
+        tests) part tests 150 python3 -m pytest -m gpu tests -q -p no:cacheprovider \
             -k "not test_gpu_matches_reference or dtype0" ;;
         tests-all) part tests-all 550 python3 -m pytest -m gpu tests -q -p no:cacheprovider ;;
         sweep) part sweep 200 python3 tools/tile_sweep.py --candidates ;;
