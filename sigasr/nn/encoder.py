@@ -33,7 +33,7 @@ class SubsampledEncoder(nn.Module):
         self.final_norm = final_norm
 
     def forward(self, features: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor]:
-        if not torch.compiler.is_compiling():  # a host sync: graph breaks would split a graph
+        if not torch.compiler.is_compiling():  # reads the device back: kept out of graphs
             self._check_lengths(lengths)
         x, lengths = self.frontend(features, lengths)
         x = self.input_dropout(x)
