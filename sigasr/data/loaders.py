@@ -15,9 +15,13 @@ from sigasr.data.manifests import ManifestError, cuts_path, load_set
 
 
 class _OneBucketSampler(DynamicBucketingSampler):
-    """A DynamicBucketingSampler with one bucket (no duration bins). On every epoch lhotse's
-    buffer-size diagnostic takes the mean of the empty list of bins, and NumPy warns about
-    it; the warning says nothing about the data, so it is not shown."""
+    """A DynamicBucketingSampler with one bucket: no duration bins (lhotse cannot estimate
+    bins for one bucket). On every epoch lhotse's buffer-size diagnostic takes the mean of
+    the empty list of bins, and NumPy warns about it; the warning says nothing about the
+    data, so it is not shown."""
+
+    def __init__(self, cuts, **options):
+        super().__init__(cuts, duration_bins=[], **options)
 
     def __iter__(self):
         with warnings.catch_warnings():
@@ -77,7 +81,6 @@ def train_dataloader(
             cuts,
             max_duration=data_cfg.max_duration,
             num_buckets=num_buckets,
-            duration_bins=[] if num_buckets == 1 else None,  # lhotse cannot estimate one bucket
             shuffle=True,
             drop_last=world_size > 1 if data_cfg.drop_last is None else data_cfg.drop_last,
             world_size=world_size,
