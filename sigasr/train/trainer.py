@@ -47,6 +47,7 @@ class TrainState:
     step: int = 0
     epoch: int = 0
     batches_in_epoch: int = 0  # loader batches consumed since the epoch began
+    cuts_in_epoch: int | None = 0  # cuts in them (None: resumed from a checkpoint without it)
     audio_seconds: float = 0.0
 
 
@@ -121,7 +122,11 @@ class Trainer:
         """Collective: every rank contributes its RNG and sampler state; rank 0 writes."""
         rng = self._gather(capture_rng_state())
         sampler = self._gather(
-            {"epoch_start": self.epoch_start_sampler_state, "consumed": self.state.batches_in_epoch}
+            {
+                "epoch_start": self.epoch_start_sampler_state,
+                "consumed": self.state.batches_in_epoch,
+                "drawn": self.state.cuts_in_epoch,
+            }
         )
         if self.ctx.is_main:
             state = {
@@ -182,6 +187,7 @@ class Trainer:
             step=ckpt["step"],
             epoch=ckpt["epoch"],
             batches_in_epoch=position["consumed"],
+            cuts_in_epoch=position.get("drawn"),  # absent from checkpoints before 2026-11-27
             audio_seconds=ckpt["audio_seconds"],
         )
         self.log(f"resumed from {path} at step {self.state.step}")
@@ -278,16 +284,17 @@ class Trainer:
                     self.sampler.set_epoch(self.state.epoch)
                     self.epoch_start_sampler_state = copy.deepcopy(self.sampler.state_dict())
                     self.state.batches_in_epoch = 0
+                    self.state.cuts_in_epoch = 0
                 batches = iter(self.train_loader)
                 if rng is not None:
                     # Creating the loader iterator draws from torch's RNG; restore after it.
                     restore_rng_state(rng)
                     rng = None
                 pending: list[dict] = []
-                drawn = 0  # cuts this rank drew in this session's part of the epoch
                 for batch in batches:
                     self.state.batches_in_epoch += 1
-                    drawn += len(batch["durations"])
+                    if self.state.cuts_in_epoch is not None:
+                        self.state.cuts_in_epoch += len(batch["durations"])
                     pending.append(batch)
                     if len(pending) < tcfg.accum_grad:
                         continue
@@ -302,7 +309,7 @@ class Trainer:
                     if self.state.step >= tcfg.max_steps:
                         break
                 else:
-                    self._end_epoch(pending, drawn if fresh_epoch else None, steps_before)
+                    self._end_epoch(pending, fresh_epoch, steps_before)
         finally:  # also when a non-finite stop or an error ends training
             self.progress.close()
             self.progress = None
@@ -316,24 +323,25 @@ class Trainer:
         if self.writer is not None:
             self.writer.close()
 
-    def _end_epoch(self, pending: list[dict], drawn: int | None, steps_before: int) -> None:
-        """Reports what the epoch left unused; ``drawn`` is None for an epoch resumed midway.
+    def _end_epoch(self, pending: list[dict], fresh_epoch: bool, steps_before: int) -> None:
+        """Reports what the epoch left unused: batches short of accum_grad, and the training
+        cuts no batch drew (counted across a resume, as checkpoints carry the count).
 
         Collective under DDP (every rank ends an epoch after the same number of batches).
         """
         self.state.epoch += 1
         if pending:
             self.log(f"epoch end: {len(pending)} batch(es) short of accum_grad, unused")
-        if drawn is None:
-            return
-        drawn = int(all_reduce_sum(torch.tensor([drawn], device=self.ctx.device)).item())
-        kept = getattr(getattr(self.sampler, "drop_report", None), "kept", None)
-        if kept is not None and drawn < kept:
-            self.log(
-                f"epoch end: {kept - drawn} of {kept} training cuts were left in the buckets' "
-                "short last batches (dropped: DDP or data.drop_last)"
-            )
-        if self.state.step == steps_before:
+        if self.state.cuts_in_epoch is not None:
+            count = torch.tensor([self.state.cuts_in_epoch], device=self.ctx.device)
+            drawn = int(all_reduce_sum(count).item())
+            kept = getattr(getattr(self.sampler, "drop_report", None), "kept", None)
+            if kept is not None and drawn < kept:
+                self.log(
+                    f"epoch end: {kept - drawn} of {kept} training cuts were left in the "
+                    "buckets' short last batches (dropped: DDP or data.drop_last)"
+                )
+        if fresh_epoch and self.state.step == steps_before:
             raise ConfigError(
                 f"epoch {self.state.epoch - 1} gave {self.state.batches_in_epoch} batch(es) "
                 f"and no optimizer step: the training set is too small for "

@@ -24,3 +24,15 @@ def test_drop_last_reports_the_cuts_each_epoch_leaves_out(corpus, tmp_path, caps
     assert all(0 < left < total == kept for left, total in reports)
 
     assert not LEFT_OUT.search(train_log(corpus, tmp_path / "kept", capsys))
+
+
+def test_an_epoch_resumed_midway_reports_the_same(corpus, tmp_path, capsys):
+    """The count survives a resume: checkpoints carry the cuts drawn so far in the epoch, so
+    a run stopped early and resumed reports what the uninterrupted run reports."""
+    whole = LEFT_OUT.findall(train_log(corpus, tmp_path / "whole", capsys, "data.drop_last=true"))
+    exp = tmp_path / "resumed"
+    first = train_log(corpus, exp, capsys, "data.drop_last=true", "train.max_steps=1")
+    assert "resumed from" not in first
+    resumed = train_log(corpus, exp, capsys, "data.drop_last=true")
+    assert "resumed from" in resumed
+    assert whole and LEFT_OUT.findall(first + resumed) == whole
