@@ -50,10 +50,11 @@ def test_compiled_layers_share_one_graph(make_encoder, kind):
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 def test_compiled_layers_run_flashsigmoid_on_the_gpu(make_encoder):
     """train.compile's path on the GPU: inductor compiles each layer around the FlashSigmoid
-    custom op (bf16 autocast, padded batch); outputs and gradients match eager calls."""
+    custom op (bf16 autocast, padded batch); outputs and gradients match eager calls.
+    Training mode without dropout: the two encoders would draw different masks."""
     torch._dynamo.reset()
-    eager = make_encoder("conformer", d_model=128, num_heads=2).cuda()
-    compiled = make_encoder("conformer", d_model=128, num_heads=2).cuda()
+    eager = make_encoder("conformer", d_model=128, num_heads=2, dropout=0.0).cuda()
+    compiled = make_encoder("conformer", d_model=128, num_heads=2, dropout=0.0).cuda()
     compiled.compile_layers()
     x = torch.randn(3, 300, 20, device="cuda")
     lengths = torch.tensor([300, 211, 97], device="cuda")
@@ -63,7 +64,13 @@ def test_compiled_layers_run_flashsigmoid_on_the_gpu(make_encoder):
             out, _ = encoder(x, lengths)
         out.float().square().sum().backward()
         outs.append(out.float())
-    torch.testing.assert_close(outs[1], outs[0], rtol=2e-2, atol=2e-2)
+    # bf16: inductor's fused kernels round in another order. Norm-relative errors measured
+    # (2026-11-27, H100): output 0.03 off at most (of 3.6), gradients up to 0.2 % (final norm).
+    assert _rel(outs[1], outs[0]) < 1e-2
     for (name, p), q in zip(eager.named_parameters(), compiled.parameters(), strict=True):
         assert torch.isfinite(q.grad).all(), name
-        torch.testing.assert_close(q.grad, p.grad, rtol=5e-2, atol=5e-2, msg=name)
+        assert _rel(q.grad, p.grad) < 2e-2, name
+
+
+def _rel(got, want):
+    return ((got - want).norm() / want.norm().clamp_min(1e-12)).item()
