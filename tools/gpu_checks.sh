@@ -4,11 +4,11 @@
 #   bash tools/gpu_checks.sh [part ...]      (default: tests asr d128)
 #
 # Parts, with their time limits in seconds:
-#   tests (150)      GPU tests: the bf16 reference sweep, autotuned tiles, torch.compile (of
+#   tests (450)      GPU tests: the bf16 reference sweep, autotuned tiles, torch.compile (of
 #                    the kernels and the encoder layers), CUDA graphs, fast launch
 #   tests-all (550)  every GPU test, the fp16 and fp32 sweeps too
 #   sweep (200)      tools/tile_sweep.py --candidates at the ASR shapes and 4,16,4096,128
-#   asr, padded (100 each), d128 (120)   sigasr bench attention --graph (GPU time)
+#   asr (150), padded (150), d128 (300)   sigasr bench attention --graph (GPU time)
 #   paper (320)      sigasr bench attention --set paper (eager)
 #   training (300), training-compile (550)   sigasr bench training [--compile]
 #
@@ -47,13 +47,13 @@ part() {  # part NAME LIMIT COMMAND...
 bench=(python3 tools/bench_attention.py)
 for p in "${parts[@]}"; do
     case $p in
-        tests) part tests 150 python3 -m pytest -m gpu tests -q -p no:cacheprovider \
+        tests) part tests 450 python3 -m pytest -m gpu tests -v -p no:cacheprovider \
             -k "not test_gpu_matches_reference or dtype0" ;;
         tests-all) part tests-all 550 python3 -m pytest -m gpu tests -q -p no:cacheprovider ;;
         sweep) part sweep 200 python3 tools/tile_sweep.py --candidates ;;
-        asr) part asr 100 "${bench[@]}" --set asr --graph --markdown "$out/asr.md" ;;
-        padded) part padded 100 "${bench[@]}" --set padded --graph --markdown "$out/padded.md" ;;
-        d128) part d128 120 "${bench[@]}" --graph --markdown "$out/d128.md" \
+        asr) part asr 150 "${bench[@]}" --set asr --graph --markdown "$out/asr.md" ;;
+        padded) part padded 150 "${bench[@]}" --set padded --graph --markdown "$out/padded.md" ;;
+        d128) part d128 300 "${bench[@]}" --graph --markdown "$out/d128.md" \
             --shapes 16,16,1024,128 4,16,4096,128 1,16,16384,128 ;;
         paper) part paper 320 "${bench[@]}" --set paper --markdown "$out/paper.md" ;;
         training) part training 300 python3 -m sigasr bench training --steps 20 ;;

@@ -56,7 +56,7 @@ def resources(kernel, which: str, dim: int, config, arch: int) -> dict:
     pointers = dict(TENSORS[which])
     constexprs = dict(
         HEAD_DIM=dim, D_PAD=dim, CAUSAL=False, HAS_SEQ_LENS=True, BIAS="log_n", HAS_ALIBI=False,
-        FAST=True, PRECISION="tf32", **config.kwargs,
+        FAST=True, PRECISION="tf32", TMA_MODE="auto", TMA=False, **config.kwargs,
     )  # fmt: skip
     constexprs.update(dict.fromkeys(ABSENT[which]))
     source = ASTSource(kernel, signature(kernel, pointers, constexprs), constexprs)
@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--arch", type=int, default=90, help="compute capability, e.g. 90")
     args = parser.parse_args(argv)
     print(f"triton {triton.__version__}, sm_{args.arch}a, bf16, padded, bias log_n, non-causal\n")
-    print("| kernel | D | BLOCK_M x BLOCK_N, warps, stages | registers "
+    print("| kernel | D | BLOCK_M x BLOCK_N, warps, stages[, TMA] | registers "
           "| spill stores / loads (B) | shared memory (KiB) |")  # fmt: skip
     print("|---|---|---|---|---|---|")
     kernels = (("forward", _forward_kernel, forward_configs()),
@@ -102,7 +102,8 @@ def main(argv: list[str] | None = None) -> int:
                 tiles = config.kwargs
                 print(
                     f"| {which} | {dim} | {tiles['BLOCK_M']} x {tiles['BLOCK_N']}, "
-                    f"{config.num_warps}, {config.num_stages} | {r['registers']} "
+                    f"{config.num_warps}, {config.num_stages}{', TMA' if tiles['TMA'] else ''} "
+                    f"| {r['registers']} "
                     f"| {r['spill_stores']} / {r['spill_loads']} | {r['shared'] / 1024:.0f} |",
                     flush=True,
                 )

@@ -21,18 +21,22 @@ import triton
 import flashsigmoid
 from flashsigmoid import backward, forward, tuning
 from flashsigmoid.benchmark import Shape, parse_shape, problem
-from flashsigmoid.tuning import AUTOTUNE_KEY, backward_configs, forward_configs, tile_configs
+from flashsigmoid.tuning import backward_configs, forward_configs, tile_configs
 
-FORWARD_CANDIDATES = [(64, 128, 4, 3), (128, 64, 8, 4), (64, 64, 4, 2)]
+FORWARD_CANDIDATES = [(64, 128, 4, 3), (128, 64, 8, 4), (64, 64, 4, 2), (128, 64, 4, 3, True),
+                      (64, 64, 4, 3, True)]  # fmt: skip
 BACKWARD_CANDIDATES = [
     (32, 128, 8, 3), (32, 64, 8, 3), (16, 128, 8, 3), (64, 64, 8, 3), (16, 64, 4, 3),
-    (64, 128, 8, 2),
+    (64, 128, 8, 2), (32, 128, 4, 3, True), (64, 128, 8, 4, True),
 ]  # fmt: skip
 
 
 def _label(config) -> str:
     kw = config.kwargs
-    return f"{kw['BLOCK_M']} x {kw['BLOCK_N']}, {config.num_warps} warps, {config.num_stages} st"
+    tma = ", TMA" if kw["TMA"] else ""
+    return (
+        f"{kw['BLOCK_M']} x {kw['BLOCK_N']}, {config.num_warps} warps, {config.num_stages} st{tma}"
+    )
 
 
 def sweep(shape: Shape, candidates: bool) -> list[tuple[str, str, float]]:
@@ -40,12 +44,8 @@ def sweep(shape: Shape, candidates: bool) -> list[tuple[str, str, float]]:
     fwd_configs = forward_configs() + (tile_configs(FORWARD_CANDIDATES) if candidates else [])
     bwd_configs = backward_configs() + (tile_configs(BACKWARD_CANDIDATES) if candidates else [])
     tuning._TUNED.clear()
-    forward._forward_tuned = triton.autotune(configs=fwd_configs, key=AUTOTUNE_KEY)(
-        forward._forward_kernel
-    )
-    backward._backward_tuned = triton.autotune(
-        configs=bwd_configs, key=AUTOTUNE_KEY, pre_hook=backward._zero_dbias
-    )(backward._backward_kernel)
+    forward._forward_tuned = forward.autotuned(fwd_configs)
+    backward._backward_tuned = backward.autotuned(bwd_configs)
     q, k, v, _ = problem(shape)
     out = flashsigmoid.flash_sigmoid_attn(q, k, v, bias="log_n")
     torch.autograd.grad(out, (q, k, v), torch.randn_like(out))
@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         print("tile_sweep: needs a CUDA GPU; none is visible.")
         return 2
     print(f"{torch.cuda.get_device_name()}; torch {torch.__version__}; triton {triton.__version__}")
-    print("| shape B,H,N,D | pass | BLOCK_M x BLOCK_N, warps, stages | ms | TFLOP/s |")
+    print("| shape B,H,N,D | pass | BLOCK_M x BLOCK_N, warps, stages[, TMA] | ms | TFLOP/s |")
     print("|---|---|---|---|---|")
     for text, shape in zip(args.shapes, shapes, strict=True):
         flops = 4 * shape.batch * shape.heads * shape.n**2 * shape.dim

@@ -16,13 +16,22 @@ import torch
 import triton
 import triton.language as tl
 
-from flashsigmoid.tiles import load_rows, probs_tile, sequence_terms, store_rows
+from flashsigmoid.tiles import (
+    load_rows,
+    load_tile,
+    probs_tile,
+    row_source,
+    sequence_terms,
+    store_rows,
+)
 from flashsigmoid.tuning import (
     AUTOTUNE_KEY,
     backward_configs,
     kernel_options,
     launch,
+    prune_tma,
     sequence_args,
+    tma_mode,
 )
 
 
@@ -32,24 +41,29 @@ def _dkdv_step(
     seq_len, bias, slope, scale,
     HEAD_DIM: tl.constexpr, D_PAD: tl.constexpr, BLOCK_M: tl.constexpr,
     CAUSAL: tl.constexpr, HAS_ALIBI: tl.constexpr, MASKED: tl.constexpr,
-    FAST: tl.constexpr, PRECISION: tl.constexpr,
+    FAST: tl.constexpr, PRECISION: tl.constexpr, TMA: tl.constexpr, NEED_DB: tl.constexpr,
 ):  # fmt: skip
-    """Accumulates dK, dV (BLOCK_N, D) and db over query tiles lo, lo + BLOCK_M, ... < hi."""
+    """Accumulates dK, dV (BLOCK_N, D) and (if NEED_DB) db over query tiles lo, lo + BLOCK_M,
+    ... < hi.
+
+    Q and dO are row sources (tiles.row_source): descriptors with TMA.
+    """
     offs_d = tl.arange(0, D_PAD)
     for start_m in range(lo, hi, BLOCK_M):
         offs_m = start_m + tl.arange(0, BLOCK_M)
-        q = load_rows(Q, offs_m, stride_qn, offs_d, seq_len, HEAD_DIM, D_PAD)
-        do = load_rows(dO, offs_m, stride_don, offs_d, seq_len, HEAD_DIM, D_PAD)
+        q = load_tile(Q, start_m, offs_m, stride_qn, offs_d, seq_len, HEAD_DIM, D_PAD, TMA)
+        do = load_tile(dO, start_m, offs_m, stride_don, offs_d, seq_len, HEAD_DIM, D_PAD, TMA)
         # P^T: (BLOCK_N, BLOCK_M)
         p_t = probs_tile(
             k, q, offs_n, offs_m, seq_len, bias, slope, scale,
             False, CAUSAL, HAS_ALIBI, MASKED, FAST, PRECISION,
         )  # fmt: skip
-        dv += tl.dot(p_t.to(do.dtype), do, input_precision=PRECISION)
+        dv = tl.dot(p_t.to(do.dtype), do, dv, input_precision=PRECISION)
         dp_t = tl.dot(v, tl.trans(do), input_precision=PRECISION)
         ds_t = dp_t * p_t * (1.0 - p_t)
-        db += tl.sum(tl.sum(ds_t, axis=1), axis=0)
-        dk += tl.dot(ds_t.to(q.dtype), q, input_precision=PRECISION)
+        if NEED_DB:
+            db += tl.sum(tl.sum(ds_t, axis=1), axis=0)
+        dk = tl.dot(ds_t.to(q.dtype), q, dk, input_precision=PRECISION)
     return dk, dv, db
 
 
@@ -59,7 +73,7 @@ def _dkdv_tile(
     N, seq_len, bias, slope, scale,
     HEAD_DIM: tl.constexpr, D_PAD: tl.constexpr, BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr,
     CAUSAL: tl.constexpr, BIAS: tl.constexpr, HAS_ALIBI: tl.constexpr,
-    FAST: tl.constexpr, PRECISION: tl.constexpr,
+    FAST: tl.constexpr, PRECISION: tl.constexpr, TMA: tl.constexpr,
 ):  # fmt: skip
     """dK, dV for keys start_n, ..., start_n + BLOCK_N - 1 of one (batch, head), and their
     share of d bias (dBias[pid_bh]). Q, K, V, dO, dK, dV already point at that (batch, head)."""
@@ -89,20 +103,26 @@ def _dkdv_tile(
     dk = tl.zeros([BLOCK_N, D_PAD], dtype=tl.float32)
     dv = tl.zeros([BLOCK_N, D_PAD], dtype=tl.float32)
     db = tl.zeros([1], dtype=tl.float32)
+    if CAUSAL:
+        dk, dv, db = _dkdv_step(
+            dk, dv, db, k, v, Q, dO, offs_n, lo, mid, stride_qn, stride_don,
+            seq_len, bias, slope, scale,
+            HEAD_DIM, D_PAD, BLOCK_M, CAUSAL, HAS_ALIBI, True, FAST, PRECISION, False,
+            BIAS == "tensor",
+        )  # fmt: skip
+    q_src = row_source(Q, stride_qn, seq_len, BLOCK_M, HEAD_DIM, D_PAD, TMA)
+    do_src = row_source(dO, stride_don, seq_len, BLOCK_M, HEAD_DIM, D_PAD, TMA)
     dk, dv, db = _dkdv_step(
-        dk, dv, db, k, v, Q, dO, offs_n, lo, mid, stride_qn, stride_don,
+        dk, dv, db, k, v, q_src, do_src, offs_n, mid, full, stride_qn, stride_don,
         seq_len, bias, slope, scale,
-        HEAD_DIM, D_PAD, BLOCK_M, CAUSAL, HAS_ALIBI, True, FAST, PRECISION,
-    )  # fmt: skip
-    dk, dv, db = _dkdv_step(
-        dk, dv, db, k, v, Q, dO, offs_n, mid, full, stride_qn, stride_don,
-        seq_len, bias, slope, scale,
-        HEAD_DIM, D_PAD, BLOCK_M, CAUSAL, HAS_ALIBI, False, FAST, PRECISION,
+        HEAD_DIM, D_PAD, BLOCK_M, CAUSAL, HAS_ALIBI, False, FAST, PRECISION, TMA,
+        BIAS == "tensor",
     )  # fmt: skip
     dk, dv, db = _dkdv_step(
         dk, dv, db, k, v, Q, dO, offs_n, tl.maximum(full, mid), hi, stride_qn, stride_don,
         seq_len, bias, slope, scale,
-        HEAD_DIM, D_PAD, BLOCK_M, CAUSAL, HAS_ALIBI, True, FAST, PRECISION,
+        HEAD_DIM, D_PAD, BLOCK_M, CAUSAL, HAS_ALIBI, True, FAST, PRECISION, False,
+        BIAS == "tensor",
     )  # fmt: skip
     store_rows(dK, (dk * scale).to(dK.dtype.element_ty), offs_n, stride_gn, offs_d, N,
                HEAD_DIM, D_PAD)  # fmt: skip
@@ -117,21 +137,24 @@ def _dq_step(
     seq_len, bias, slope, scale,
     HEAD_DIM: tl.constexpr, D_PAD: tl.constexpr, BLOCK_N: tl.constexpr,
     CAUSAL: tl.constexpr, HAS_ALIBI: tl.constexpr, MASKED: tl.constexpr,
-    FAST: tl.constexpr, PRECISION: tl.constexpr,
+    FAST: tl.constexpr, PRECISION: tl.constexpr, TMA: tl.constexpr,
 ):  # fmt: skip
-    """Accumulates dQ (BLOCK_M, D) over key tiles lo, lo + BLOCK_N, ... < hi."""
+    """Accumulates dQ (BLOCK_M, D) over key tiles lo, lo + BLOCK_N, ... < hi.
+
+    K and V are row sources (tiles.row_source): descriptors with TMA.
+    """
     offs_d = tl.arange(0, D_PAD)
     for start_n in range(lo, hi, BLOCK_N):
         offs_n = start_n + tl.arange(0, BLOCK_N)
-        k = load_rows(K, offs_n, stride_kn, offs_d, seq_len, HEAD_DIM, D_PAD)
-        v = load_rows(V, offs_n, stride_vn, offs_d, seq_len, HEAD_DIM, D_PAD)
+        k = load_tile(K, start_n, offs_n, stride_kn, offs_d, seq_len, HEAD_DIM, D_PAD, TMA)
+        v = load_tile(V, start_n, offs_n, stride_vn, offs_d, seq_len, HEAD_DIM, D_PAD, TMA)
         p = probs_tile(
             q, k, offs_m, offs_n, seq_len, bias, slope, scale,
             True, CAUSAL, HAS_ALIBI, MASKED, FAST, PRECISION,
         )  # fmt: skip
         dp = tl.dot(do, tl.trans(v), input_precision=PRECISION)
         ds = dp * p * (1.0 - p)
-        dq += tl.dot(ds.to(k.dtype), k, input_precision=PRECISION)
+        dq = tl.dot(ds.to(k.dtype), k, dq, input_precision=PRECISION)
     return dq
 
 
@@ -141,6 +164,7 @@ def _dq_tile(
     N, seq_len, bias, slope, scale,
     HEAD_DIM: tl.constexpr, D_PAD: tl.constexpr, BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr,
     CAUSAL: tl.constexpr, HAS_ALIBI: tl.constexpr, FAST: tl.constexpr, PRECISION: tl.constexpr,
+    TMA: tl.constexpr,
 ):  # fmt: skip
     """dQ for queries start_m, ..., start_m + BLOCK_M - 1 of one (batch, head)."""
     offs_m = start_m + tl.arange(0, BLOCK_M)
@@ -159,13 +183,15 @@ def _dq_tile(
         full = 0
 
     dq = tl.zeros([BLOCK_M, D_PAD], dtype=tl.float32)
+    k_src = row_source(K, stride_kn, seq_len, BLOCK_N, HEAD_DIM, D_PAD, TMA)
+    v_src = row_source(V, stride_vn, seq_len, BLOCK_N, HEAD_DIM, D_PAD, TMA)
     dq = _dq_step(
-        dq, q, do, K, V, offs_m, 0, full, stride_kn, stride_vn, seq_len, bias, slope, scale,
-        HEAD_DIM, D_PAD, BLOCK_N, CAUSAL, HAS_ALIBI, False, FAST, PRECISION,
+        dq, q, do, k_src, v_src, offs_m, 0, full, stride_kn, stride_vn, seq_len, bias, slope,
+        scale, HEAD_DIM, D_PAD, BLOCK_N, CAUSAL, HAS_ALIBI, False, FAST, PRECISION, TMA,
     )  # fmt: skip
     dq = _dq_step(
         dq, q, do, K, V, offs_m, full, hi, stride_kn, stride_vn, seq_len, bias, slope, scale,
-        HEAD_DIM, D_PAD, BLOCK_N, CAUSAL, HAS_ALIBI, True, FAST, PRECISION,
+        HEAD_DIM, D_PAD, BLOCK_N, CAUSAL, HAS_ALIBI, True, FAST, PRECISION, False,
     )  # fmt: skip
     dq = tl.where(offs_m[:, None] < seq_len, dq * scale, 0.0)
     store_rows(dQ, dq.to(dQ.dtype.element_ty), offs_m, stride_gn, offs_d, N, HEAD_DIM, D_PAD)
@@ -185,6 +211,8 @@ def _backward_kernel(
     BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, CAUSAL: tl.constexpr,
     HAS_SEQ_LENS: tl.constexpr, BIAS: tl.constexpr, HAS_ALIBI: tl.constexpr,
     FAST: tl.constexpr, PRECISION: tl.constexpr,
+    TMA_MODE: tl.constexpr,  # as in the forward kernel
+    TMA: tl.constexpr,
 ):  # fmt: skip
     """Grid (2 cdiv(N, BLOCK_N), B * H). Every program owns BLOCK_N rows and steps over the
     other side BLOCK_M rows at a time: the first cdiv(N, BLOCK_N) programs of a (batch, head)
@@ -206,14 +234,14 @@ def _backward_kernel(
             pid * BLOCK_N, Q, K, V, dO, dK + grads, dV + grads, dBias, pid_bh,
             stride_qn, stride_kn, stride_vn, stride_don, stride_gn,
             N, seq_len, bias, slope, scale,
-            HEAD_DIM, D_PAD, BLOCK_M, BLOCK_N, CAUSAL, BIAS, HAS_ALIBI, FAST, PRECISION,
+            HEAD_DIM, D_PAD, BLOCK_M, BLOCK_N, CAUSAL, BIAS, HAS_ALIBI, FAST, PRECISION, TMA,
         )  # fmt: skip
     else:
         _dq_tile(  # BLOCK_N queries, key steps of BLOCK_M
             (pid - tiles) * BLOCK_N, Q, K, V, dO, dQ + grads,
             stride_qn, stride_kn, stride_vn, stride_don, stride_gn,
             N, seq_len, bias, slope, scale,
-            HEAD_DIM, D_PAD, BLOCK_N, BLOCK_M, CAUSAL, HAS_ALIBI, FAST, PRECISION,
+            HEAD_DIM, D_PAD, BLOCK_N, BLOCK_M, CAUSAL, HAS_ALIBI, FAST, PRECISION, TMA,
         )  # fmt: skip
 
 
@@ -223,9 +251,15 @@ def _zero_dbias(nargs, reset_only=False):
         nargs["dBias"].zero_()
 
 
-_backward_tuned = triton.autotune(
-    configs=backward_configs(), key=AUTOTUNE_KEY, pre_hook=_zero_dbias
-)(_backward_kernel)
+def autotuned(configs: list[triton.Config]):
+    """The backward kernel under Triton's autotuner, over configs."""
+    prune = {"early_config_prune": prune_tma}
+    return triton.autotune(
+        configs=configs, key=AUTOTUNE_KEY, pre_hook=_zero_dbias, prune_configs_by=prune
+    )(_backward_kernel)
+
+
+_backward_tuned = autotuned(backward_configs())
 
 
 def backward(do, q, k, v, seq_lens, bias, slopes, scale, causal, log_n):
@@ -248,7 +282,7 @@ def backward(do, q, k, v, seq_lens, bias, slopes, scale, causal, log_n):
     )  # fmt: skip
     meta = dict(
         HEAD_DIM=dim, D_PAD=opts.d_pad, CAUSAL=causal, **flags,
-        FAST=opts.fast, PRECISION=opts.precision,
+        FAST=opts.fast, PRECISION=opts.precision, TMA_MODE=tma_mode(opts, q, k, v, do),
     )  # fmt: skip
     grid = lambda m: (2 * triton.cdiv(n, m["BLOCK_N"]), batch * heads)  # noqa: E731
     launch(_backward_kernel, _backward_tuned, grid, args, meta, opts, q.dtype)

@@ -9,13 +9,22 @@ import torch
 import triton
 import triton.language as tl
 
-from flashsigmoid.tiles import load_rows, probs_tile, sequence_terms, store_rows
+from flashsigmoid.tiles import (
+    load_rows,
+    load_tile,
+    probs_tile,
+    row_source,
+    sequence_terms,
+    store_rows,
+)
 from flashsigmoid.tuning import (
     AUTOTUNE_KEY,
     forward_configs,
     kernel_options,
     launch,
+    prune_tma,
     sequence_args,
+    tma_mode,
 )
 
 
@@ -42,18 +51,22 @@ def _accumulate(
     MASKED: tl.constexpr,
     FAST: tl.constexpr,
     PRECISION: tl.constexpr,
+    TMA: tl.constexpr,
 ):
-    """acc += P[offs_m, lo:hi] V[lo:hi] for key tiles starting at lo, lo + BLOCK_N, ..."""
+    """acc += P[offs_m, lo:hi] V[lo:hi] for key tiles starting at lo, lo + BLOCK_N, ...
+
+    K and V are row sources (tiles.row_source): descriptors with TMA.
+    """
     offs_d = tl.arange(0, D_PAD)
     for start_n in range(lo, hi, BLOCK_N):
         offs_n = start_n + tl.arange(0, BLOCK_N)
-        k = load_rows(K, offs_n, stride_kn, offs_d, seq_len, HEAD_DIM, D_PAD)
+        k = load_tile(K, start_n, offs_n, stride_kn, offs_d, seq_len, HEAD_DIM, D_PAD, TMA)
         p = probs_tile(
             q, k, offs_m, offs_n, seq_len, bias, slope, scale,
             True, CAUSAL, HAS_ALIBI, MASKED, FAST, PRECISION,
         )  # fmt: skip
-        v = load_rows(V, offs_n, stride_vn, offs_d, seq_len, HEAD_DIM, D_PAD)
-        acc += tl.dot(p.to(v.dtype), v, input_precision=PRECISION)
+        v = load_tile(V, start_n, offs_n, stride_vn, offs_d, seq_len, HEAD_DIM, D_PAD, TMA)
+        acc = tl.dot(p.to(v.dtype), v, acc, input_precision=PRECISION)
     return acc
 
 
@@ -77,6 +90,8 @@ def _forward_kernel(
     HAS_ALIBI: tl.constexpr,
     FAST: tl.constexpr,
     PRECISION: tl.constexpr,
+    TMA_MODE: tl.constexpr,  # "off", "auto" or "on": which configs may run (tuning.tma_mode)
+    TMA: tl.constexpr,  # the config's choice: whole key tiles through TMA descriptors
 ):  # fmt: skip
     pid_m = tl.program_id(0)
     pid_bh = tl.program_id(1)
@@ -105,20 +120,30 @@ def _forward_kernel(
         full = 0
 
     acc = tl.zeros([BLOCK_M, D_PAD], dtype=tl.float32)
+    k_src = row_source(K, stride_kn, seq_len, BLOCK_N, HEAD_DIM, D_PAD, TMA)
+    v_src = row_source(V, stride_vn, seq_len, BLOCK_N, HEAD_DIM, D_PAD, TMA)
     acc = _accumulate(
-        acc, q, K, V, offs_m, 0, full, stride_kn, stride_vn, seq_len, bias, slope, scale,
-        HEAD_DIM, D_PAD, BLOCK_N, CAUSAL, HAS_ALIBI, False, FAST, PRECISION,
+        acc, q, k_src, v_src, offs_m, 0, full, stride_kn, stride_vn, seq_len, bias, slope, scale,
+        HEAD_DIM, D_PAD, BLOCK_N, CAUSAL, HAS_ALIBI, False, FAST, PRECISION, TMA,
     )  # fmt: skip
     acc = _accumulate(
         acc, q, K, V, offs_m, full, hi, stride_kn, stride_vn, seq_len, bias, slope, scale,
-        HEAD_DIM, D_PAD, BLOCK_N, CAUSAL, HAS_ALIBI, True, FAST, PRECISION,
+        HEAD_DIM, D_PAD, BLOCK_N, CAUSAL, HAS_ALIBI, True, FAST, PRECISION, False,
     )  # fmt: skip
     acc = tl.where(offs_m[:, None] < seq_len, acc, 0.0)  # padded query rows are exactly 0
     Out += b * stride_ob + h * stride_oh
     store_rows(Out, acc.to(Out.dtype.element_ty), offs_m, stride_on, offs_d, N, HEAD_DIM, D_PAD)
 
 
-_forward_tuned = triton.autotune(configs=forward_configs(), key=AUTOTUNE_KEY)(_forward_kernel)
+def autotuned(configs: list[triton.Config]):
+    """The forward kernel under Triton's autotuner, over configs."""
+    prune = {"early_config_prune": prune_tma}
+    return triton.autotune(configs=configs, key=AUTOTUNE_KEY, prune_configs_by=prune)(
+        _forward_kernel
+    )
+
+
+_forward_tuned = autotuned(forward_configs())
 
 
 def forward(q, k, v, seq_lens, bias, slopes, scale, causal, log_n):
@@ -138,7 +163,7 @@ def forward(q, k, v, seq_lens, bias, slopes, scale, causal, log_n):
     )  # fmt: skip
     meta = dict(
         HEAD_DIM=dim, D_PAD=opts.d_pad, CAUSAL=causal, **flags,
-        FAST=opts.fast, PRECISION=opts.precision,
+        FAST=opts.fast, PRECISION=opts.precision, TMA_MODE=tma_mode(opts, k, v),
     )  # fmt: skip
     grid = lambda m: (triton.cdiv(n, m["BLOCK_M"]), batch * heads)  # noqa: E731
     launch(_forward_kernel, _forward_tuned, grid, args, meta, opts, q.dtype)

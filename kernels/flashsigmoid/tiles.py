@@ -103,6 +103,30 @@ def load_rows(ptr, offs, stride_n, offs_d, seq_len, HEAD_DIM: tl.constexpr, D_PA
 
 
 @triton.jit
+def row_source(ptr, stride_n, seq_len, BLOCK: tl.constexpr, HEAD_DIM: tl.constexpr,
+               D_PAD: tl.constexpr, TMA: tl.constexpr):  # fmt: skip
+    """What a loop over whole tiles of a (L, D) slice reads its (BLOCK, D_PAD) tiles from.
+
+    With TMA, a tensor descriptor of the slice: the copy engine moves each tile into shared
+    memory (columns >= D read as 0), no per-element address arithmetic or masks. Else ptr.
+    """
+    if TMA:
+        return tl.make_tensor_descriptor(ptr, [seq_len, HEAD_DIM], [stride_n, 1], [BLOCK, D_PAD])
+    else:
+        return ptr
+
+
+@triton.jit
+def load_tile(src, start, offs, stride_n, offs_d, seq_len, HEAD_DIM: tl.constexpr,
+              D_PAD: tl.constexpr, TMA: tl.constexpr):  # fmt: skip
+    """Rows offs = start + arange(BLOCK) of a row_source (a descriptor with TMA)."""
+    if TMA:
+        return src.load([start, 0])
+    else:
+        return load_rows(src, offs, stride_n, offs_d, seq_len, HEAD_DIM, D_PAD)
+
+
+@triton.jit
 def store_rows(ptr, x, offs, stride_n, offs_d, n, HEAD_DIM: tl.constexpr, D_PAD: tl.constexpr):
     """Stores (BLOCK, D_PAD) x into rows offs < n of a (N, D) slice."""
     mask = offs[:, None] < n

@@ -3,6 +3,11 @@
 Autotuning is keyed on the head dim, the dtype, causality and N rounded up to a power of
 two, so an ASR run with a new sequence length in every batch tunes once per bucket, not per
 length. FLASHSIGMOID_AUTOTUNE=0 uses fixed tiles instead (no tuning at all).
+
+Some configs read whole tiles through TMA descriptors (Hopper's copy engine), which wins at
+long N and in the backward, and loses where programs are short (kernels/NOTES.md, v8).
+FLASHSIGMOID_TMA=0 never uses them, =1 always where the inputs allow (fixed tiles too),
+unset leaves the choice to the autotuner.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ class KernelOptions:
     fast: bool  # tanh.approx sigmoid (GPU, 16-bit inputs)
     precision: str  # tl.dot input precision
     fixed: tuple[int, int, int, int] | None  # (BLOCK_M, BLOCK_N, warps, stages) or autotune
+    tma: str  # FLASHSIGMOID_TMA: "0", "1" or "" (autotuned)
 
 
 def _fixed_tiles(itemsize: int, d_pad: int, interpret: bool, autotune: str):
@@ -39,11 +45,12 @@ def _fixed_tiles(itemsize: int, d_pad: int, interpret: bool, autotune: str):
 def kernel_options(q: torch.Tensor, n: int, dim: int) -> KernelOptions:
     """The launch choices for q's dtype, length n and head dim (cached: called every launch)."""
     autotune = os.environ.get("FLASHSIGMOID_AUTOTUNE", "1")
-    return _kernel_options(q.dtype, n, dim, interpreting(), autotune)
+    tma = os.environ.get("FLASHSIGMOID_TMA", "")
+    return _kernel_options(q.dtype, n, dim, interpreting(), autotune, tma)
 
 
 @functools.lru_cache(maxsize=4096)
-def _kernel_options(dtype, n: int, dim: int, interpret: bool, autotune: str) -> KernelOptions:
+def _kernel_options(dtype, n: int, dim: int, interpret: bool, autotune: str, tma: str):
     half = dtype in (torch.float16, torch.bfloat16)
     d_pad = max(16, triton.next_power_of_2(dim))
     return KernelOptions(
@@ -52,7 +59,48 @@ def _kernel_options(dtype, n: int, dim: int, interpret: bool, autotune: str) -> 
         fast=half and not interpret,
         precision="ieee" if dtype == torch.float32 else "tf32",
         fixed=_fixed_tiles(dtype.itemsize, d_pad, interpret, autotune),
+        tma=tma,
     )
+
+
+@functools.lru_cache(maxsize=16)
+def _has_tma(device: torch.device) -> bool:
+    return device.type == "cuda" and torch.cuda.get_device_capability(device)[0] >= 9
+
+
+def tma_mode(opts: KernelOptions, *tensors: torch.Tensor) -> str:
+    """ "off", "auto" or "on": whether configs that read tiles through TMA may or must run.
+
+    A descriptor needs a Hopper or newer GPU (or the interpreter) and, per (B, N, H, D)
+    tensor, a 16-byte aligned start and batch, row and head strides of whole 16 bytes.
+    """
+    if opts.tma == "0" or not (interpreting() or _has_tma(tensors[0].device)):
+        return "off"
+    for t in tensors:
+        size = t.element_size()
+        if t.data_ptr() % 16 or any(stride * size % 16 for stride in t.stride()[:3]):
+            return "off"
+    return "on" if opts.tma == "1" else "auto"
+
+
+def prune_tma(configs, named_args, **kwargs):
+    """The autotuner's early pruning: the configs TMA_MODE allows."""
+    mode = kwargs["TMA_MODE"]
+    return [c for c in configs if mode == "auto" or c.kwargs["TMA"] == (mode == "on")]
+
+
+def _scratch(size: int, alignment: int, stream) -> torch.Tensor:
+    """Triton's allocator: global memory the kernels write their TMA descriptors to."""
+    return torch.empty(size, dtype=torch.int8, device="cuda")
+
+
+def _ensure_allocator() -> None:
+    """Sets _scratch as Triton's allocator where none is set. Triton keeps it in a
+    ContextVar, per thread: autograd runs the backward in its own thread."""
+    from triton.runtime import _allocation
+
+    if isinstance(_allocation._allocator.get(), _allocation.NullAllocator):
+        triton.set_allocator(_scratch)
 
 
 def sequence_args(seq_lens, bias, slopes, log_n: bool):
@@ -62,7 +110,7 @@ def sequence_args(seq_lens, bias, slopes, log_n: bool):
     return (bias.stride() if bias is not None else (0, 0)), flags
 
 
-AUTOTUNE_KEY = ["N_BUCKET", "HEAD_DIM", "CAUSAL"]
+AUTOTUNE_KEY = ["N_BUCKET", "HEAD_DIM", "CAUSAL", "TMA_MODE"]
 """Launch arguments the tuned tiles depend on (Triton adds the tensors' dtypes itself)."""
 
 
@@ -76,9 +124,12 @@ def launch(kernel, tuned, grid, args, meta: dict, opts: KernelOptions, dtype) ->
     which skips the autotuner's per-call Python cost (about 45 us per launch on the H100
     host, see kernels/NOTES.md), through its cached compiled binary (flashsigmoid.launcher).
     """
+    if meta["TMA_MODE"] != "off" and not interpreting():
+        _ensure_allocator()
     if opts.fixed is not None:
         block_m, block_n, warps, stages = opts.fixed
         tiles = dict(BLOCK_M=block_m, BLOCK_N=block_n, num_warps=warps, num_stages=stages)
+        tiles["TMA"] = meta["TMA_MODE"] == "on"
     else:
         key = (kernel, opts.n_bucket, dtype, *meta.items())  # at least the autotuner's key
         tiles = _TUNED.get(key)
@@ -90,18 +141,19 @@ def launch(kernel, tuned, grid, args, meta: dict, opts: KernelOptions, dtype) ->
 
 
 def tile_configs(shapes) -> list[triton.Config]:
-    """Autotuning configs from (BLOCK_M, BLOCK_N, num_warps, num_stages) tuples."""
+    """Autotuning configs from (BLOCK_M, BLOCK_N, num_warps, num_stages[, TMA]) tuples."""
     return [
-        triton.Config({"BLOCK_M": m, "BLOCK_N": n}, num_warps=w, num_stages=s)
-        for m, n, w, s in shapes
+        triton.Config({"BLOCK_M": m, "BLOCK_N": n, "TMA": tma}, num_warps=w, num_stages=s)
+        for m, n, w, s, tma in (tuple(shape) + (False,) * (5 - len(shape)) for shape in shapes)
     ]
 
 
 def forward_configs():
     """(64, 32, 4, 3) added 2026-11-27: best at 16,8,1500,64 and 4,16,4096,128 in a sweep
-    (tools/tile_sweep.py, kernels/NOTES.md)."""
+    (tools/tile_sweep.py, kernels/NOTES.md). The TMA configs: best at D = 128, N >= 4096
+    in a probe on an H100 (2026-11-27, kernels/NOTES.md v8)."""
     return tile_configs([(128, 64, 4, 3), (128, 64, 8, 3), (128, 128, 8, 2), (64, 64, 4, 3),
-                     (64, 32, 4, 3)])  # fmt: skip
+                     (64, 32, 4, 3), (64, 32, 4, 3, True), (128, 64, 8, 3, True)])  # fmt: skip
 
 
 def backward_configs():
@@ -109,7 +161,9 @@ def backward_configs():
 
     From tile sweeps on an H100 (kernels/NOTES.md): the best at some ASR or long-N shape, in
     D = 64 or 128. Tried and dropped: (32, 128, 8, 3), the one 128-row tile that compiles
-    without register spills at D = 128, 0.83x the best there (2026-11-27).
+    without register spills at D = 128, 0.83x the best there (2026-11-27). The TMA configs:
+    4-9 % faster than the same tiles without at N >= 750 in a probe (kernels/NOTES.md v8).
     """
     return tile_configs([(64, 64, 4, 3), (32, 64, 4, 3), (32, 128, 4, 3), (64, 128, 8, 3),
-                     (64, 128, 8, 4)])  # fmt: skip
+                     (64, 128, 8, 4), (64, 64, 4, 3, True), (32, 64, 4, 3, True),
+                     (64, 128, 8, 3, True)])  # fmt: skip

@@ -7,6 +7,7 @@ import pytest
 import torch
 
 import flashsigmoid
+from flashsigmoid import tuning
 from tests.kernels.cases import inputs_of, make_problem, oracle, rel_err
 
 # (N, D, dtype, bias kind, alibi, causal): every length, head dim, bias shape and switch
@@ -30,11 +31,18 @@ CASES = [
 TOL = {torch.float32: 1e-5, torch.float16: 5e-3}
 
 
+@pytest.mark.parametrize("tma", ["0", "1"], ids=["pointers", "tma"])
 @pytest.mark.parametrize("n, dim, dtype, bias_kind, alibi, causal", CASES)
-def test_matches_float64_reference(interpret, n, dim, dtype, bias_kind, alibi, causal):
+def test_matches_float64_reference(
+    interpret, monkeypatch, tma, n, dim, dtype, bias_kind, alibi, causal
+):
+    """Whole tiles read through pointers or (FLASHSIGMOID_TMA=1) TMA descriptors."""
+    monkeypatch.setenv("FLASHSIGMOID_TMA", tma)
     q, k, v, seq_lens, bias, slopes = make_problem(
         3, n, 2, dim, dtype, "cpu", seed=n * dim, alibi=alibi, bias_kind=bias_kind
     )
+    opts = tuning.kernel_options(q, n, dim)
+    assert tuning.tma_mode(opts, q, k, v) == ("on" if tma == "1" else "off")
     out = flashsigmoid.flash_sigmoid_attn(
         q, k, v, seq_lens=seq_lens, bias=bias, alibi_slopes=slopes, causal=causal
     )
@@ -82,8 +90,6 @@ def test_in_kernel_log_n_bias_equals_the_explicit_bias(interpret, dtype):
 def test_unequal_tiles(interpret, monkeypatch):
     """BLOCK_M != BLOCK_N, as autotuning picks on the GPU: the backward's query programs then
     own BLOCK_N queries and step over keys BLOCK_M at a time."""
-    from flashsigmoid import tuning
-
     monkeypatch.setattr(tuning, "_fixed_tiles", lambda *args: (16, 32, 4, 1))
     tuning._kernel_options.cache_clear()
     try:
