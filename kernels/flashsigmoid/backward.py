@@ -32,6 +32,7 @@ from flashsigmoid.tuning import (
     prune_tma,
     sequence_args,
     tma_mode,
+    tuning_bench,
 )
 
 
@@ -255,7 +256,11 @@ def autotuned(configs: list[triton.Config]):
     """The backward kernel under Triton's autotuner, over configs."""
     prune = {"early_config_prune": prune_tma}
     return triton.autotune(
-        configs=configs, key=AUTOTUNE_KEY, pre_hook=_zero_dbias, prune_configs_by=prune
+        configs=configs,
+        key=AUTOTUNE_KEY,
+        pre_hook=_zero_dbias,
+        prune_configs_by=prune,
+        do_bench=tuning_bench,
     )(_backward_kernel)
 
 

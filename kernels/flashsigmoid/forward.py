@@ -25,6 +25,7 @@ from flashsigmoid.tuning import (
     prune_tma,
     sequence_args,
     tma_mode,
+    tuning_bench,
 )
 
 
@@ -138,9 +139,9 @@ def _forward_kernel(
 def autotuned(configs: list[triton.Config]):
     """The forward kernel under Triton's autotuner, over configs."""
     prune = {"early_config_prune": prune_tma}
-    return triton.autotune(configs=configs, key=AUTOTUNE_KEY, prune_configs_by=prune)(
-        _forward_kernel
-    )
+    return triton.autotune(
+        configs=configs, key=AUTOTUNE_KEY, prune_configs_by=prune, do_bench=tuning_bench
+    )(_forward_kernel)
 
 
 _forward_tuned = autotuned(forward_configs())
