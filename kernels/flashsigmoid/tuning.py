@@ -72,13 +72,16 @@ def tma_mode(opts: KernelOptions, *tensors: torch.Tensor) -> str:
     """ "off", "auto" or "on": whether configs that read tiles through TMA may or must run.
 
     A descriptor needs a Hopper or newer GPU (or the interpreter) and, per (B, N, H, D)
-    tensor, a 16-byte aligned start and batch, row and head strides of whole 16 bytes.
+    tensor, a 16-byte aligned start, batch, row and head strides of whole 16 bytes, and rows
+    that do not overlap (a broadcast with row stride 0 takes the pointer loads).
     """
     if opts.tma == "0" or not (interpreting() or _has_tma(tensors[0].device)):
         return "off"
     for t in tensors:
         size = t.element_size()
         if t.data_ptr() % 16 or any(stride * size % 16 for stride in t.stride()[:3]):
+            return "off"
+        if t.stride(1) * size < 16 * (t.shape[1] > 1):
             return "off"
     return "on" if opts.tma == "1" else "auto"
 

@@ -19,6 +19,8 @@ def test_tma_needs_16_byte_strides_and_start(interpret, monkeypatch):
     assert _mode(x[..., 1:65], "1", monkeypatch) == "off"  # starts 4 bytes in
     assert _mode(torch.randn(2, 33, 4, 60).half(), "1", monkeypatch) == "off"  # 120-byte heads
     assert _mode(x.half()[:, :, :, :60], "1", monkeypatch) == "on"  # a view: 144-byte heads
+    assert _mode(x[:, :1].expand(2, 33, 4, 72), "1", monkeypatch) == "off"  # rows overlap
+    assert _mode(x[:, :1], "1", monkeypatch) == "on"  # one row: its stride is never used
 
 
 def test_no_tma_for_cpu_tensors_outside_the_interpreter(monkeypatch):
