@@ -21,7 +21,7 @@ import triton
 import flashsigmoid
 from flashsigmoid import backward, forward, tuning
 from flashsigmoid.benchmark import Shape, parse_shape, problem
-from flashsigmoid.tuning import backward_configs, forward_configs, tile_configs
+from flashsigmoid.tuning import backward_configs, forward_configs, tile_configs, tile_label
 
 FORWARD_CANDIDATES = [(64, 128, 4, 3), (128, 64, 8, 4), (64, 64, 4, 2), (128, 64, 4, 3, True),
                       (64, 64, 4, 3, True)]  # fmt: skip
@@ -29,14 +29,6 @@ BACKWARD_CANDIDATES = [
     (32, 128, 8, 3), (32, 64, 8, 3), (16, 128, 8, 3), (64, 64, 8, 3), (16, 64, 4, 3),
     (64, 128, 8, 2), (32, 128, 4, 3, True), (64, 128, 8, 4, True),
 ]  # fmt: skip
-
-
-def _label(config) -> str:
-    kw = config.kwargs
-    tma = ", TMA" if kw["TMA"] else ""
-    return (
-        f"{kw['BLOCK_M']} x {kw['BLOCK_N']}, {config.num_warps} warps, {config.num_stages} st{tma}"
-    )
 
 
 def sweep(shape: Shape, candidates: bool) -> list[tuple[str, str, float]]:
@@ -52,7 +44,9 @@ def sweep(shape: Shape, candidates: bool) -> list[tuple[str, str, float]]:
     rows = []
     for name, autotuner in (("fwd", forward._forward_tuned), ("bwd", backward._backward_tuned)):
         for config, ms in autotuner.configs_timings.items():
-            rows.append((name, _label(config), ms[0] if isinstance(ms, list) else ms))
+            rows.append(
+                (name, tile_label(config.all_kwargs()), ms[0] if isinstance(ms, list) else ms)
+            )
     return rows
 
 

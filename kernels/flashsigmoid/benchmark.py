@@ -20,6 +20,7 @@ import torch.nn.functional as F
 from torch.nn.attention import SDPBackend, sdpa_kernel
 
 import flashsigmoid
+from flashsigmoid import tuning
 
 
 @dataclass(frozen=True)
@@ -211,6 +212,7 @@ def run(shapes: list[Shape], dtype=torch.bfloat16, seed: int = 0, graph=False) -
         q, k, v, lengths = problem(shape, dtype, seed)
         flops = _flops(shape, lengths)
         for name, fn in candidates(shape, lengths).items():
+            tuned_before = len(tuning.picks())
             try:
                 fwd, bwd, total = time_passes(fn, q, k, v, lengths, graph)
             except Exception as e:  # a backend that refuses this shape (Triton compile errors too)
@@ -221,6 +223,8 @@ def run(shapes: list[Shape], dtype=torch.bfloat16, seed: int = 0, graph=False) -
                 fwd_tflops=flops / fwd / 1e9, bwd_tflops=2.5 * flops / bwd / 1e9,
                 total_tflops=3.5 * flops / total / 1e9,
             )  # fmt: skip
+            if name == "flashsigmoid":
+                row["tiles"] = tuning.picks()[tuned_before:]  # empty: tuned for an earlier shape
             results.append(row)
             print(
                 f"  {row['shape']:28s} {name:22s} fwd {fwd:7.3f} ms {row['fwd_tflops']:6.1f} TF"
@@ -259,6 +263,9 @@ def markdown(results: list[dict], graph: bool = False) -> str:
                 f"| {shape} | {r['kernel']} | {r['fwd_tflops']:.0f} | {r['bwd_tflops']:.0f} "
                 f"| {r['total_tflops']:.0f} | {ratio} |"
             )
+    tuned = [f"- {row['shape']}: " + "; ".join(row["tiles"]) for row in results if row.get("tiles")]
+    if tuned:
+        lines += ["", "Tiles the autotuner picked (at the first shape of each N bucket):", *tuned]
     return "\n".join(lines) + "\n"
 
 

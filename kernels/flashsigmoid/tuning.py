@@ -152,6 +152,24 @@ def launch(kernel, tuned, grid, args, meta: dict, opts: KernelOptions, dtype) ->
     launcher.launch(kernel, grid(tiles), args, {**meta, **tiles})
 
 
+def tile_label(tiles: dict) -> str:
+    """ "BLOCK_M x BLOCK_N, W warps, S st[, TMA]" from a config's ``all_kwargs()``."""
+    tma = ", TMA" if tiles.get("TMA") else ""
+    return (
+        f"{tiles['BLOCK_M']} x {tiles['BLOCK_N']}, {tiles['num_warps']} warps, "
+        f"{tiles['num_stages']} st{tma}"
+    )
+
+
+def picks() -> list[str]:
+    """The autotuner's choices so far, in order: "kernel, N bucket, D: tiles"."""
+    return [
+        f"{key[0].__name__.strip('_')}, N <= {key[1]}, D = {dict(key[3:])['HEAD_DIM']}: "
+        f"{tile_label(tiles)}"
+        for key, tiles in _TUNED.items()
+    ]
+
+
 def tile_configs(shapes) -> list[triton.Config]:
     """Autotuning configs from (BLOCK_M, BLOCK_N, num_warps, num_stages[, TMA]) tuples."""
     return [

@@ -1,6 +1,8 @@
-"""`sigasr bench attention --shapes`: shapes are parsed (and refused) before any GPU is needed."""
+"""`sigasr bench attention --shapes`: shapes are parsed (and refused) before any GPU is needed;
+the autotuner's picks are listed for the benchmark's report."""
 
 import pytest
+import torch
 
 from flashsigmoid.benchmark import Shape, main, parse_shape
 
@@ -18,3 +20,30 @@ def test_bad_shape_is_a_usage_error(capsys):
         main(["--shapes", "64,8,256"])
     assert exit_info.value.code == 2
     assert "shape '64,8,256'" in capsys.readouterr().err
+
+
+def test_autotuner_picks_are_listed_by_kernel_bucket_and_head_dim(monkeypatch):
+    from flashsigmoid import tuning
+
+    def _forward_kernel():  # stands in for the kernel (importing it here would fix Triton's mode)
+        pass
+
+    tiles = dict(BLOCK_M=64, BLOCK_N=32, num_warps=4, num_stages=3, TMA=True, num_ctas=1)
+    key = (_forward_kernel, 2048, torch.bfloat16, ("HEAD_DIM", 64), ("CAUSAL", False))
+    monkeypatch.setattr(tuning, "_TUNED", {key: tiles})
+    assert tuning.picks() == ["forward_kernel, N <= 2048, D = 64: 64 x 32, 4 warps, 3 st, TMA"]
+    assert tuning.tile_label({**tiles, "TMA": False}) == "64 x 32, 4 warps, 3 st"
+
+
+def test_markdown_lists_the_picked_tiles(monkeypatch):
+    from flashsigmoid import benchmark
+
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda: "test GPU")
+    row = dict(shape="16,8,1500,64", kernel="flashsigmoid", fwd_ms=0.2, bwd_ms=0.5, total_ms=0.7,
+               fwd_tflops=380.0, bwd_tflops=310.0, total_tflops=330.0,
+               tiles=["forward_kernel, N <= 2048, D = 64: 128 x 64, 4 warps, 3 st"])  # fmt: skip
+    text = benchmark.markdown([row, {**row, "kernel": "sdpa-cudnn", "tiles": []}])
+    assert "| 16,8,1500,64 | sdpa-cudnn | 380 | 310 | 330 | 1.00x / 1.00x |" in text
+    assert text.rstrip().endswith(
+        "- 16,8,1500,64: forward_kernel, N <= 2048, D = 64: 128 x 64, 4 warps, 3 st"
+    )
