@@ -6,8 +6,9 @@ For each shape (B,H,N,D; bf16, non-causal, in-kernel -log n bias) runs Triton's 
 over the forward and the backward configs and prints every config's median ms and TFLOP/s
 (4 B H N^2 D forward, 2.5x that backward), best first. The autotuner times CUDA-graph
 replays (tuning.tuning_bench) with fewer repeats than the benchmark, so compare configs with
-one another rather than with the benchmark's tables. --candidates adds tiles that tuning.py does not list, to
-decide what it should list (tools/kernel_resources.py screens them for spills first).
+one another rather than with the benchmark's tables. --candidates adds tiles that tuning.py
+does not list, to decide what it should list (tools/kernel_resources.py screens them for
+spills first).
 """
 
 from __future__ import annotations

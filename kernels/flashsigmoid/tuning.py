@@ -31,6 +31,7 @@ class KernelOptions:
     precision: str  # tl.dot input precision
     fixed: tuple[int, int, int, int] | None  # (BLOCK_M, BLOCK_N, warps, stages) or autotune
     tma: str  # FLASHSIGMOID_TMA: "0", "1" or "" (autotuned)
+    interpret: bool  # TRITON_INTERPRET=1: the kernels run in Triton's interpreter
 
 
 def _fixed_tiles(itemsize: int, d_pad: int, interpret: bool, autotune: str):
@@ -60,6 +61,7 @@ def _kernel_options(dtype, n: int, dim: int, interpret: bool, autotune: str, tma
         precision="ieee" if dtype == torch.float32 else "tf32",
         fixed=_fixed_tiles(dtype.itemsize, d_pad, interpret, autotune),
         tma=tma,
+        interpret=interpret,
     )
 
 
@@ -75,7 +77,7 @@ def tma_mode(opts: KernelOptions, *tensors: torch.Tensor) -> str:
     tensor, a 16-byte aligned start, batch, row and head strides of whole 16 bytes, and rows
     that do not overlap (a broadcast with row stride 0 takes the pointer loads).
     """
-    if opts.tma == "0" or not (interpreting() or _has_tma(tensors[0].device)):
+    if opts.tma == "0" or not (opts.interpret or _has_tma(tensors[0].device)):
         return "off"
     for t in tensors:
         size = t.element_size()
@@ -136,7 +138,7 @@ def launch(kernel, tuned, grid, args, meta: dict, opts: KernelOptions, dtype) ->
     which skips the autotuner's per-call Python cost (about 45 us per launch on the H100
     host, see kernels/NOTES.md), through its cached compiled binary (flashsigmoid.launcher).
     """
-    if meta["TMA_MODE"] != "off" and not interpreting():
+    if meta["TMA_MODE"] != "off" and not opts.interpret:
         _ensure_allocator()
     if opts.fixed is not None:
         block_m, block_n, warps, stages = opts.fixed
