@@ -6,7 +6,8 @@
 # Parts, with their time limits in seconds:
 #   tests (450)      GPU tests: the bf16 reference sweep, autotuned tiles, torch.compile (of
 #                    the kernels and the encoder layers), CUDA graphs, fast launch
-#   tests-all (550)  every GPU test, the fp16 and fp32 sweeps too
+#   tests-fp16 (450), tests-fp32 (550)   the reference sweep in that dtype (each ~20 s a
+#                    case on an H100: give each its own device call)
 #   sweep (200)      tools/tile_sweep.py --candidates at the ASR shapes and 4,16,4096,128
 #   asr (150), padded (150), d128 (300)   sigasr bench attention --graph (GPU time)
 #   paper (320)      sigasr bench attention --set paper (eager)
@@ -20,7 +21,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 parts=(${@:-tests asr d128})
-known=" tests tests-all sweep asr padded d128 paper training training-compile "
+known=" tests tests-fp16 tests-fp32 sweep asr padded d128 paper training training-compile "
 for p in "${parts[@]}"; do
     [[ $known == *" $p "* ]] || { echo "[gpu_checks] unknown part '$p' (one of:$known)"; exit 2; }
 done
@@ -45,11 +46,13 @@ part() {  # part NAME LIMIT COMMAND...
 } | tee "$out/summary.txt"
 
 bench=(python3 tools/bench_attention.py)
+sweep_dtype=(python3 -m pytest -m gpu tests/kernels -v -p no:cacheprovider -k)
 for p in "${parts[@]}"; do
     case $p in
         tests) part tests 450 python3 -m pytest -m gpu tests -v -p no:cacheprovider \
-            -k "not test_gpu_matches_reference or dtype0" ;;
-        tests-all) part tests-all 550 python3 -m pytest -m gpu tests -q -p no:cacheprovider ;;
+            -k "not test_gpu_matches_reference or bf16" ;;
+        tests-fp16) part tests-fp16 450 "${sweep_dtype[@]}" "test_gpu_matches_reference and fp16" ;;
+        tests-fp32) part tests-fp32 550 "${sweep_dtype[@]}" "test_gpu_matches_reference and fp32" ;;
         sweep) part sweep 200 python3 tools/tile_sweep.py --candidates ;;
         asr) part asr 150 "${bench[@]}" --set asr --graph --markdown "$out/asr.md" ;;
         padded) part padded 150 "${bench[@]}" --set padded --graph --markdown "$out/padded.md" ;;

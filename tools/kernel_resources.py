@@ -56,8 +56,9 @@ def resources(kernel, which: str, dim: int, config, arch: int) -> dict:
     pointers = dict(TENSORS[which])
     constexprs = dict(
         HEAD_DIM=dim, D_PAD=dim, CAUSAL=False, HAS_SEQ_LENS=True, BIAS="log_n", HAS_ALIBI=False,
-        FAST=True, PRECISION="tf32", TMA_MODE="auto", TMA=False, **config.kwargs,
+        FAST=True, PRECISION="tf32", TMA_MODE="auto", TMA=False,
     )  # fmt: skip
+    constexprs.update(config.kwargs)  # the tiles, and TMA where the config sets it
     constexprs.update(dict.fromkeys(ABSENT[which]))
     source = ASTSource(kernel, signature(kernel, pointers, constexprs), constexprs)
     options = {"num_warps": config.num_warps, "num_stages": config.num_stages}

@@ -29,7 +29,9 @@ SIZES = [
 TOL = {torch.float32: 1e-4, torch.float16: 5e-3, torch.bfloat16: 2e-2}
 
 
-@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16, torch.float32])
+@pytest.mark.parametrize(
+    "dtype", [torch.bfloat16, torch.float16, torch.float32], ids=["bf16", "fp16", "fp32"]
+)
 @pytest.mark.parametrize("batch, n, heads, dim, bias_kind, alibi, causal", SIZES)
 @pytest.mark.parametrize("tma", ["0", "1"], ids=["pointers", "tma"])
 def test_gpu_matches_reference(
