@@ -4,6 +4,9 @@ One process, one GPU, the same model, optimizer, batch and bf16 autocast for eve
 ``model.encoder.attention`` / ``pos`` and the forced SDPA backend change. Batches are padded
 like real ones: B utterances with lengths uniform in [0.4, 1] x the longest. Reports audio
 seconds per second (100 feature frames = 1 s) and ratios against the first softmax row.
+Two more steps per row run under ``torch.profiler`` for the GPU's own time per step: how
+busy the step keeps the GPU, and the attention kernels' part (a host-bound step ranks host
+scheduling, not kernels: docs/benchmarks.md, v9).
 ``--compile`` compiles the encoder's layers as ``train.compile=true`` does
 (``SubsampledEncoder.compile_layers``; compiling happens in the untimed warm-up steps), which
 takes most per-op host work out of the step.
@@ -53,7 +56,45 @@ def _step_time(model, batch, steps: int, backend) -> float:
     for _ in range(steps):
         step()
     torch.cuda.synchronize()
-    return (time.perf_counter() - start) / steps
+    return (time.perf_counter() - start) / steps, _gpu_time(step)
+
+
+def _gpu_time(step, steps: int = 2) -> tuple[float, float]:
+    """(GPU kernel seconds per step, attention kernels' seconds per step), profiled. The
+    profiler slows the host, not the kernels."""
+    from torch.autograd import DeviceType
+    from torch.profiler import ProfilerActivity, profile
+
+    with profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA]) as prof:
+        for _ in range(steps):
+            step()
+        torch.cuda.synchronize()
+    kernels = [
+        (e.key, e.self_device_time_total)
+        for e in prof.key_averages()
+        if e.device_type == DeviceType.CUDA and not e.is_user_annotation
+    ]
+    total, attention = split_kernel_time(kernels)
+    return total / steps, attention / steps
+
+
+ATTENTION_KERNELS = {"_forward_kernel", "_backward_kernel", "_rope_kernel"}
+"""FlashSigmoid's (and its RoPE's) Triton kernels, by name."""
+
+SDPA_KERNEL_MARKS = ("sdpa", "fmha", "flash_")
+"""Name parts of SDPA's kernels: cuDNN's (``cudnn_generated_..._sdpa_...``), the efficient
+backend's (``fmha_cutlass...``) and the flash backend's (``flash_fwd...``)."""
+
+
+def split_kernel_time(kernels: list[tuple[str, float]]) -> tuple[float, float]:
+    """(all, attention) seconds from (kernel name, microseconds) pairs."""
+    total = sum(us for _, us in kernels)
+    attention = sum(
+        us
+        for name, us in kernels
+        if name in ATTENTION_KERNELS or any(mark in name for mark in SDPA_KERNEL_MARKS)
+    )
+    return total / 1e6, attention / 1e6
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -84,13 +125,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.compile:
             model.encoder.compile_layers()
         try:
-            seconds = _step_time(model, batch, args.steps, backend)
+            seconds, (gpu, attention) = _step_time(model, batch, args.steps, backend)
         except RuntimeError as e:
             print(f"{name}: not available: {str(e).splitlines()[0][:100]}")
             continue
-        rows.append((name, seconds, audio_seconds / seconds))
+        rows.append((name, seconds, audio_seconds / seconds, gpu, attention))
         print(
-            f"{name:32s} {seconds * 1e3:8.1f} ms/step {audio_seconds / seconds:9.0f} audio-s/s",
+            f"{name:32s} {seconds * 1e3:8.1f} ms/step {audio_seconds / seconds:9.0f} audio-s/s "
+            f"GPU {gpu * 1e3:.1f} ms/step, attention {attention * 1e3:.1f} ms",
             flush=True,
         )
         del model
@@ -104,8 +146,14 @@ def main(argv: list[str] | None = None) -> int:
         f"{torch.cuda.get_device_name()}; torch {torch.__version__}; "
         f"{datetime.date.today().isoformat()}\n"
     )
-    print("| variant | ms / step | audio-s / s | vs first softmax row |\n|---|---|---|---|")
-    for name, seconds, rate in rows:
+    print(
+        "| variant | ms / step | audio-s / s | vs first softmax row | GPU ms / step "
+        "| GPU busy | attention kernels, ms / step (share of GPU) |\n|---|---|---|---|---|---|---|"
+    )
+    for name, seconds, rate, gpu, attention in rows:
         ratio = f"{base[1] / seconds:.2f}x" if base else ""
-        print(f"| {name} | {seconds * 1e3:.1f} | {rate:.0f} | {ratio} |")
+        print(
+            f"| {name} | {seconds * 1e3:.1f} | {rate:.0f} | {ratio} | {gpu * 1e3:.1f} "
+            f"| {gpu / seconds:.0%} | {attention * 1e3:.2f} ({attention / gpu:.1%}) |"
+        )
     return 0
