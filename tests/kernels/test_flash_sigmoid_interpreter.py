@@ -63,6 +63,37 @@ def test_matches_float64_reference(
             assert torch.all(g[b, length:] == 0)
 
 
+@pytest.mark.parametrize("tma", ["0", "1"], ids=["pointers", "tma"])
+@pytest.mark.parametrize("causal", [False, True])
+def test_padding_is_never_read(interpret, monkeypatch, tma, causal):
+    """NaN in the padded rows of q, k, v and dO changes nothing: the unmasked loops rely on
+    rows past the length reading as zeros (masked loads, TMA bounds), never on their values."""
+    monkeypatch.setenv("FLASHSIGMOID_TMA", tma)
+    q, k, v, seq_lens, bias, slopes = make_problem(
+        3, 37, 2, 16, torch.float32, "cpu", seed=4, alibi=True, bias_kind="per_seq_head"
+    )
+    dout = torch.randn(q.shape, generator=torch.Generator().manual_seed(6))
+
+    def run(fill):
+        leaves = []
+        for t in (q, k, v):
+            t = t.detach().clone()
+            for b, length in enumerate(seq_lens.tolist()):
+                t[b, length:] = fill
+            leaves.append(t.requires_grad_())
+        d = dout.clone()
+        for b, length in enumerate(seq_lens.tolist()):
+            d[b, length:] = fill
+        b_ = bias.detach().clone().requires_grad_()
+        out = flashsigmoid.flash_sigmoid_attn(
+            *leaves, seq_lens=seq_lens, bias=b_, alibi_slopes=slopes, causal=causal
+        )
+        return [out, *torch.autograd.grad(out, [*leaves, b_], d)]
+
+    for clean, dirty in zip(run(0.0), run(float("nan")), strict=True):
+        assert torch.equal(clean, dirty)
+
+
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float16])
 def test_in_kernel_log_n_bias_equals_the_explicit_bias(interpret, dtype):
     """bias="log_n" (-log L in the kernel, int32 or int64 lengths, or N without them) gives
