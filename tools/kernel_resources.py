@@ -1,6 +1,6 @@
 """Registers, spills and shared memory of the FlashSigmoid kernels, compiled without a GPU.
 
-    python tools/kernel_resources.py [--dims 64 128] [--arch 90]
+    python tools/kernel_resources.py [--dims 64 128] [--arch 90] [--candidates]
 
 Compiles the forward and backward kernels with every autotuning config (tuning.py) for an
 sm_<arch> target through Triton's own compiler and ptxas (bundled with triton), and prints one
@@ -24,10 +24,16 @@ from triton.backends.compiler import GPUTarget
 from triton.compiler import ASTSource
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "kernels"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # tile_sweep, for --candidates
 
 from flashsigmoid.backward import _backward_kernel  # noqa: E402
 from flashsigmoid.forward import _forward_kernel  # noqa: E402
-from flashsigmoid.tuning import backward_configs, forward_configs  # noqa: E402
+from flashsigmoid.tuning import (  # noqa: E402
+    backward_configs,
+    forward_configs,
+    tile_configs,
+    tile_label,
+)
 
 PTXAS = Path(triton.__file__).parent / "backends" / "nvidia" / "bin" / "ptxas"
 TENSORS = {  # pointer arguments and their element types
@@ -62,6 +68,8 @@ def resources(kernel, which: str, dim: int, config, arch: int) -> dict:
     constexprs.update(dict.fromkeys(ABSENT[which]))
     source = ASTSource(kernel, signature(kernel, pointers, constexprs), constexprs)
     options = {"num_warps": config.num_warps, "num_stages": config.num_stages}
+    if config.maxnreg is not None:
+        options["maxnreg"] = config.maxnreg
     compiled = triton.compile(source, target=GPUTarget("cuda", arch, 32), options=options)
     with tempfile.NamedTemporaryFile("w", suffix=".ptx") as ptx:
         ptx.write(compiled.asm["ptx"])
@@ -89,22 +97,27 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--dims", type=int, nargs="+", default=[64, 128])
     parser.add_argument("--arch", type=int, default=90, help="compute capability, e.g. 90")
+    parser.add_argument(
+        "--candidates", action="store_true", help="also tools/tile_sweep.py's candidate tiles"
+    )
     args = parser.parse_args(argv)
     print(f"triton {triton.__version__}, sm_{args.arch}a, bf16, padded, bias log_n, non-causal\n")
-    print("| kernel | D | BLOCK_M x BLOCK_N, warps, stages[, TMA] | registers "
-          "| spill stores / loads (B) | shared memory (KiB) |")  # fmt: skip
+    print("| kernel | D | tiles | registers | spill stores / loads (B) | shared memory (KiB) |")
     print("|---|---|---|---|---|---|")
-    kernels = (("forward", _forward_kernel, forward_configs()),
-               ("backward", _backward_kernel, backward_configs()))  # fmt: skip
+    forward_list, backward_list = forward_configs(), backward_configs()
+    if args.candidates:
+        from tile_sweep import BACKWARD_CANDIDATES, FORWARD_CANDIDATES
+
+        forward_list += tile_configs(FORWARD_CANDIDATES)
+        backward_list += tile_configs(BACKWARD_CANDIDATES)
+    kernels = (("forward", _forward_kernel, forward_list),
+               ("backward", _backward_kernel, backward_list))  # fmt: skip
     for which, kernel, configs in kernels:
         for dim in args.dims:
             for config in configs:
                 r = resources(kernel, which, dim, config, args.arch)
-                tiles = config.kwargs
                 print(
-                    f"| {which} | {dim} | {tiles['BLOCK_M']} x {tiles['BLOCK_N']}, "
-                    f"{config.num_warps}, {config.num_stages}{', TMA' if tiles['TMA'] else ''} "
-                    f"| {r['registers']} "
+                    f"| {which} | {dim} | {tile_label(config.all_kwargs())} | {r['registers']} "
                     f"| {r['spill_stores']} / {r['spill_loads']} | {r['shared'] / 1024:.0f} |",
                     flush=True,
                 )

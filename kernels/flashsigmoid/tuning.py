@@ -155,11 +155,12 @@ def launch(kernel, tuned, grid, args, meta: dict, opts: KernelOptions, dtype) ->
 
 
 def tile_label(tiles: dict) -> str:
-    """ "BLOCK_M x BLOCK_N, W warps, S st[, TMA]" from a config's ``all_kwargs()``."""
+    """ "BLOCK_M x BLOCK_N, W warps, S st[, TMA][, <= R regs]" from a config's ``all_kwargs()``."""
     tma = ", TMA" if tiles.get("TMA") else ""
+    regs = f", <= {tiles['maxnreg']} regs" if tiles.get("maxnreg") else ""
     return (
         f"{tiles['BLOCK_M']} x {tiles['BLOCK_N']}, {tiles['num_warps']} warps, "
-        f"{tiles['num_stages']} st{tma}"
+        f"{tiles['num_stages']} st{tma}{regs}"
     )
 
 
@@ -173,11 +174,14 @@ def picks() -> list[str]:
 
 
 def tile_configs(shapes) -> list[triton.Config]:
-    """Autotuning configs from (BLOCK_M, BLOCK_N, num_warps, num_stages[, TMA]) tuples."""
-    return [
-        triton.Config({"BLOCK_M": m, "BLOCK_N": n, "TMA": tma}, num_warps=w, num_stages=s)
-        for m, n, w, s, tma in (tuple(shape) + (False,) * (5 - len(shape)) for shape in shapes)
-    ]
+    """Autotuning configs from (BLOCK_M, BLOCK_N, num_warps, num_stages[, TMA[, maxnreg]])
+    tuples. maxnreg caps the registers per thread (ptxas), so that more programs share an SM."""
+    configs = []
+    for shape in shapes:
+        m, n, w, s, tma, maxnreg = tuple(shape) + (False, None)[len(shape) - 4 :]
+        kwargs = {"BLOCK_M": m, "BLOCK_N": n, "TMA": tma}
+        configs.append(triton.Config(kwargs, num_warps=w, num_stages=s, maxnreg=maxnreg))
+    return configs
 
 
 def forward_configs():

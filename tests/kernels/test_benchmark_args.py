@@ -35,6 +35,21 @@ def test_autotuner_picks_are_listed_by_kernel_bucket_and_head_dim(monkeypatch):
     assert tuning.tile_label({**tiles, "TMA": False}) == "64 x 32, 4 warps, 3 st"
 
 
+def test_tile_tuples_set_tma_and_the_register_cap():
+    from flashsigmoid import tuning
+
+    plain, tma, capped = tuning.tile_configs([(64, 64, 4, 3), (64, 32, 4, 3, True),
+                                              (128, 64, 8, 3, False, 128)])  # fmt: skip
+    assert (plain.kwargs["TMA"], plain.maxnreg) == (False, None)
+    assert (tma.kwargs["TMA"], tma.maxnreg) == (True, None)
+    assert (capped.kwargs, capped.num_warps, capped.maxnreg) == (
+        dict(BLOCK_M=128, BLOCK_N=64, TMA=False),
+        8,
+        128,
+    )
+    assert tuning.tile_label(capped.all_kwargs()) == "128 x 64, 8 warps, 3 st, <= 128 regs"
+
+
 def test_markdown_lists_the_picked_tiles(monkeypatch):
     from flashsigmoid import benchmark
 

@@ -13,11 +13,13 @@ import json, triton
 from tools.kernel_resources import _backward_kernel, _forward_kernel, resources
 config = triton.Config({"BLOCK_M": 64, "BLOCK_N": 64}, num_warps=4, num_stages=2)
 tma = triton.Config({"BLOCK_M": 64, "BLOCK_N": 64, "TMA": True}, num_warps=4, num_stages=2)
+capped = triton.Config({"BLOCK_M": 64, "BLOCK_N": 64}, num_warps=4, num_stages=2, maxnreg=96)
 print(json.dumps([
     resources(_forward_kernel, "forward", 64, config, 90),
     resources(_backward_kernel, "backward", 64, config, 90),
     resources(_backward_kernel, "backward", 128, config, 90),
     resources(_forward_kernel, "forward", 64, tma, 90),
+    resources(_forward_kernel, "forward", 64, capped, 90),
 ]))
 """
 
@@ -27,8 +29,9 @@ def test_reports_resources_of_both_kernels_without_a_gpu():
         [sys.executable, "-c", SCRIPT], cwd=ROOT, capture_output=True, text=True, timeout=300
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
-    forward, backward, backward_128, forward_tma = json.loads(proc.stdout.splitlines()[-1])
-    for r in (forward, backward, backward_128, forward_tma):
+    results = json.loads(proc.stdout.splitlines()[-1])
+    forward, backward, backward_128, forward_tma, forward_capped = results
+    for r in results:
         assert 0 < r["registers"] <= 255
         assert r["spill_stores"] >= 0 and r["spill_loads"] >= 0
         assert r["shared"] > 0
@@ -36,3 +39,6 @@ def test_reports_resources_of_both_kernels_without_a_gpu():
     assert backward_128["shared"] > backward["shared"]
     # TMA tiles land in shared memory instead of registers.
     assert forward_tma["shared"] > forward["shared"]
+    # A register cap holds, and what no longer fits in registers spills.
+    assert forward_capped["registers"] <= 96 < forward["registers"]
+    assert forward_capped["spill_stores"] > forward["spill_stores"]
