@@ -28,13 +28,15 @@ from flashsigmoid.tuning import backward_configs, forward_configs, tile_configs,
 # 256-row tiles (one program per (batch, head) there) and register caps (the 6th entry) that
 # fit more programs on an SM: 64 x 32 at 128 registers (4 programs of 4 warps, from 2),
 # 128 x 64 8 warps at 128 (2 programs, from 1), 64 x 64 at 168 (3, from 2); the backward's
-# capped 32 x 64 (4 programs, from 2). `tools/kernel_resources.py --candidates` gives their
-# registers and spills on sm_90a (at most 80 B, most none).
+# capped 32 x 64 (4 programs, from 2); for D = 128, 128 x 32 and 128 x 16 TMA tiles at 128
+# (2 programs, from 1 at 244). `tools/kernel_resources.py --candidates` gives their registers
+# and spills on sm_90a (at most 80 B, most none).
 FORWARD_CANDIDATES = [(64, 128, 4, 3), (128, 64, 8, 4), (64, 64, 4, 2), (128, 64, 4, 3, True),
                       (64, 64, 4, 3, True), (256, 64, 8, 3), (256, 32, 8, 3),
                       (256, 32, 8, 3, True), (64, 32, 4, 3, False, 128),
                       (64, 32, 4, 3, True, 128), (128, 64, 8, 3, False, 128),
-                      (64, 64, 4, 3, False, 168)]  # fmt: skip
+                      (64, 64, 4, 3, False, 168), (128, 32, 8, 2, True, 128),
+                      (128, 16, 8, 3, True, 128)]  # fmt: skip
 BACKWARD_CANDIDATES = [
     (32, 128, 8, 3), (32, 64, 8, 3), (16, 128, 8, 3), (64, 64, 8, 3), (16, 64, 4, 3),
     (64, 128, 8, 2), (32, 128, 4, 3, True), (64, 128, 8, 4, True), (32, 64, 4, 3, True, 128),
