@@ -8,7 +8,7 @@
 #                    the kernels and the encoder layers), CUDA graphs, fast launch
 #   tests-fp16 (450), tests-fp32 (550)   the reference sweep in that dtype (each ~20 s a
 #                    case on an H100: give each its own device call)
-#   sweep (200)      tools/tile_sweep.py --candidates at the ASR shapes and 4,16,4096,128
+#   sweep (300)      tools/tile_sweep.py --candidates at the ASR shapes and 4,16,4096,128
 #   asr (150), padded (150), d128 (300)   sigasr bench attention --graph (GPU time)
 #   paper (320)      sigasr bench attention --set paper (eager)
 #   training (300), training-compile (550)   sigasr bench training [--compile]
@@ -53,7 +53,7 @@ for p in "${parts[@]}"; do
             -k "not test_gpu_matches_reference or bf16" ;;
         tests-fp16) part tests-fp16 450 "${sweep_dtype[@]}" "test_gpu_matches_reference and fp16" ;;
         tests-fp32) part tests-fp32 550 "${sweep_dtype[@]}" "test_gpu_matches_reference and fp32" ;;
-        sweep) part sweep 200 python3 tools/tile_sweep.py --candidates ;;
+        sweep) part sweep 300 python3 tools/tile_sweep.py --candidates ;;
         asr) part asr 150 "${bench[@]}" --set asr --graph --markdown "$out/asr.md" ;;
         padded) part padded 150 "${bench[@]}" --set padded --graph --markdown "$out/padded.md" ;;
         d128) part d128 300 "${bench[@]}" --graph --markdown "$out/d128.md" \
