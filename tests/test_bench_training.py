@@ -4,7 +4,7 @@ refusal without a GPU (the timed rows themselves run through the device)."""
 import pytest
 import torch
 
-from sigasr.benchmarks.training import main, split_kernel_time
+from sigasr.benchmarks.training import main, recipe_batch, split_kernel_time
 
 KERNELS = [
     ("_forward_kernel", 14.0),  # FlashSigmoid (Triton names kernels by function)
@@ -29,3 +29,9 @@ def test_attention_kernels_are_told_from_the_rest():
 def test_refuses_without_a_gpu(capsys):
     assert main([]) == 2
     assert "needs a CUDA GPU" in capsys.readouterr().out
+
+
+def test_default_batch_fills_the_recipe_budget():
+    assert recipe_batch(1000.0, 15.0) == 66  # conformer_ctc_100m.yaml: 66 x 15 s <= 1000 s
+    assert recipe_batch(60.0, 15.0) == 4
+    assert recipe_batch(10.0, 15.0) == 1  # one utterance longer than the budget still runs
