@@ -143,6 +143,44 @@ def test_unequal_tiles(interpret, monkeypatch):
         tuning._kernel_options.cache_clear()
 
 
+def _layouts(batch, n, heads, dim, gen):
+    """q, k, v of shape (B, N, H, D) in the layouts callers hand over, none contiguous."""
+    qkv = torch.randn(batch, n, 3, heads, dim, generator=gen)
+    bhnd = [torch.randn(batch, heads, n, dim, generator=gen).transpose(1, 2) for _ in range(3)]
+    wide = [torch.randn(batch, n, heads, 2 * dim, generator=gen)[..., ::2] for _ in range(3)]
+    return {"qkv.unbind(2)": qkv.unbind(2), "(B, H, N, D).transpose": bhnd, "D stride 2": wide}
+
+
+@pytest.mark.parametrize("layout", ["qkv.unbind(2)", "(B, H, N, D).transpose", "D stride 2"])
+@pytest.mark.parametrize(
+    "bias_shape", [(1, 3), (1, 1), (), "(B, H) transposed", "float64 (H,)"], ids=str
+)
+def test_strided_inputs_and_broadcast_biases(interpret, layout, bias_shape):
+    """Layouts and bias shapes the sweep does not make: strided views of a fused qkv
+    projection, head-major tensors, a last dim with stride 2; biases of shape (1, H), (1, 1)
+    and (), a transposed (B, H) and a float64 one. Forward and gradients against float64."""
+    gen = torch.Generator().manual_seed(11)
+    q, k, v = (t.detach().requires_grad_() for t in _layouts(2, 37, 3, 32, gen)[layout])
+    assert not any(t.is_contiguous() for t in (q, k, v))
+    if bias_shape == "(B, H) transposed":
+        bias = torch.randn(3, 2, generator=gen).t().detach()
+    elif bias_shape == "float64 (H,)":
+        bias = torch.randn(3, generator=gen, dtype=torch.float64)
+    else:
+        bias = torch.randn(bias_shape, generator=gen)
+    bias.requires_grad_()
+    seq_lens = torch.tensor([37, 20], dtype=torch.int32)
+    out = flashsigmoid.flash_sigmoid_attn(q, k, v, seq_lens=seq_lens, bias=bias)
+    want, want_inputs = oracle(q, k, v, seq_lens, bias, None, False)
+    assert rel_err(out, want) < 1e-5
+    dout = torch.randn(out.shape, generator=gen)
+    grads = torch.autograd.grad(out, (q, k, v, bias), dout)
+    want_grads = torch.autograd.grad(want, want_inputs, dout.double())
+    for got, ref in zip(grads, want_grads, strict=True):
+        assert got.shape == ref.shape
+        assert rel_err(got, ref) < 4e-5
+
+
 def test_named_bias_is_checked():
     q = torch.randn(1, 4, 2, 16)
     with pytest.raises(ValueError, match="log_n"):
