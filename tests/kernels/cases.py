@@ -35,6 +35,25 @@ def make_problem(batch, n, heads, dim, dtype, device, seed, *, alibi, bias_kind)
     return q, k, v, seq_lens.to(device), bias, slopes
 
 
+LAYOUTS = ("qkv.unbind(2)", "(B, H, N, D).transpose", "D stride 2")
+
+
+def strided_layout(layout: str, batch, n, heads, dim, gen, dtype=torch.float32, device="cpu"):
+    """q, k, v leaves of shape (B, N, H, D), none contiguous, in a layout callers hand over:
+    views of a fused qkv projection, head-major tensors transposed, a last dim of stride 2."""
+
+    def randn(*shape):
+        return torch.randn(*shape, generator=gen).to(device, dtype)
+
+    if layout == "qkv.unbind(2)":
+        views = randn(batch, n, 3, heads, dim).unbind(2)
+    elif layout == "(B, H, N, D).transpose":
+        views = [randn(batch, heads, n, dim).transpose(1, 2) for _ in range(3)]
+    else:
+        views = [randn(batch, n, heads, 2 * dim)[..., ::2] for _ in range(3)]
+    return [t.detach().requires_grad_() for t in views]
+
+
 def inputs_of(q, k, v, bias):
     return [t for t in (q, k, v, bias) if torch.is_tensor(t) and t.requires_grad]
 

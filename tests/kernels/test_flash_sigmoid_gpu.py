@@ -8,7 +8,7 @@ import torch
 
 import flashsigmoid
 from flashsigmoid import tuning
-from tests.kernels.cases import inputs_of, make_problem, oracle, rel_err
+from tests.kernels.cases import LAYOUTS, inputs_of, make_problem, oracle, rel_err, strided_layout
 
 pytestmark = [
     pytest.mark.gpu,
@@ -64,6 +64,19 @@ def assert_matches_oracle(out, inputs, oracle_result):
     want_grads = torch.autograd.grad(want, want_inputs, dout.double())
     for got, ref in zip(grads, want_grads, strict=True):
         assert rel_err(got, ref) < 2 * tol
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("tma", ["0", "1"], ids=["pointers", "tma"])
+def test_gpu_strided_inputs_and_broadcast_bias(monkeypatch, tma, layout):
+    """bf16 q, k, v in the layouts callers hand over (none contiguous) with a (1, H) bias."""
+    monkeypatch.setenv("FLASHSIGMOID_TMA", tma)
+    gen = torch.Generator().manual_seed(13)
+    q, k, v = strided_layout(layout, 4, 750, 8, 64, gen, torch.bfloat16, "cuda")
+    bias = torch.randn(1, 8, generator=gen).cuda().requires_grad_()
+    seq_lens = torch.tensor([750, 301, 1, 640], device="cuda")
+    out = flashsigmoid.flash_sigmoid_attn(q, k, v, seq_lens=seq_lens, bias=bias)
+    assert_matches_oracle(out, (q, k, v, bias), oracle(q, k, v, seq_lens, bias, None, False))
 
 
 @pytest.mark.parametrize("causal", [False, True])

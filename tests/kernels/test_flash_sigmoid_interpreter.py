@@ -8,7 +8,7 @@ import torch
 
 import flashsigmoid
 from flashsigmoid import tuning
-from tests.kernels.cases import inputs_of, make_problem, oracle, rel_err
+from tests.kernels.cases import LAYOUTS, inputs_of, make_problem, oracle, rel_err, strided_layout
 
 # (N, D, dtype, bias kind, alibi, causal): every length, head dim, bias shape and switch
 # appears, lengths off the 16-wide interpreter tiles, D = 24 and 40 not powers of two, and
@@ -143,15 +143,7 @@ def test_unequal_tiles(interpret, monkeypatch):
         tuning._kernel_options.cache_clear()
 
 
-def _layouts(batch, n, heads, dim, gen):
-    """q, k, v of shape (B, N, H, D) in the layouts callers hand over, none contiguous."""
-    qkv = torch.randn(batch, n, 3, heads, dim, generator=gen)
-    bhnd = [torch.randn(batch, heads, n, dim, generator=gen).transpose(1, 2) for _ in range(3)]
-    wide = [torch.randn(batch, n, heads, 2 * dim, generator=gen)[..., ::2] for _ in range(3)]
-    return {"qkv.unbind(2)": qkv.unbind(2), "(B, H, N, D).transpose": bhnd, "D stride 2": wide}
-
-
-@pytest.mark.parametrize("layout", ["qkv.unbind(2)", "(B, H, N, D).transpose", "D stride 2"])
+@pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize(
     "bias_shape", [(1, 3), (1, 1), (), "(B, H) transposed", "float64 (H,)"], ids=str
 )
@@ -160,7 +152,7 @@ def test_strided_inputs_and_broadcast_biases(interpret, layout, bias_shape):
     projection, head-major tensors, a last dim with stride 2; biases of shape (1, H), (1, 1)
     and (), a transposed (B, H) and a float64 one. Forward and gradients against float64."""
     gen = torch.Generator().manual_seed(11)
-    q, k, v = (t.detach().requires_grad_() for t in _layouts(2, 37, 3, 32, gen)[layout])
+    q, k, v = strided_layout(layout, 2, 37, 3, 32, gen)
     assert not any(t.is_contiguous() for t in (q, k, v))
     if bias_shape == "(B, H) transposed":
         bias = torch.randn(3, 2, generator=gen).t().detach()
