@@ -25,14 +25,12 @@ from flashsigmoid.tiles import (
     store_rows,
 )
 from flashsigmoid.tuning import (
-    AUTOTUNE_KEY,
+    autotuner,
     backward_configs,
     kernel_options,
     launch,
-    prune_tma,
     sequence_args,
     tma_mode,
-    tuning_bench,
 )
 
 
@@ -254,14 +252,7 @@ def _zero_dbias(nargs, reset_only=False):
 
 def autotuned(configs: list[triton.Config]):
     """The backward kernel under Triton's autotuner, over configs."""
-    prune = {"early_config_prune": prune_tma}
-    return triton.autotune(
-        configs=configs,
-        key=AUTOTUNE_KEY,
-        pre_hook=_zero_dbias,
-        prune_configs_by=prune,
-        do_bench=tuning_bench,
-    )(_backward_kernel)
+    return autotuner(_backward_kernel, configs, pre_hook=_zero_dbias)
 
 
 _backward_tuned = autotuned(backward_configs())

@@ -18,14 +18,12 @@ from flashsigmoid.tiles import (
     store_rows,
 )
 from flashsigmoid.tuning import (
-    AUTOTUNE_KEY,
+    autotuner,
     forward_configs,
     kernel_options,
     launch,
-    prune_tma,
     sequence_args,
     tma_mode,
-    tuning_bench,
 )
 
 
@@ -138,10 +136,7 @@ def _forward_kernel(
 
 def autotuned(configs: list[triton.Config]):
     """The forward kernel under Triton's autotuner, over configs."""
-    prune = {"early_config_prune": prune_tma}
-    return triton.autotune(
-        configs=configs, key=AUTOTUNE_KEY, prune_configs_by=prune, do_bench=tuning_bench
-    )(_forward_kernel)
+    return autotuner(_forward_kernel, configs)
 
 
 _forward_tuned = autotuned(forward_configs())

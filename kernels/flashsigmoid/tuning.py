@@ -128,6 +128,18 @@ AUTOTUNE_KEY = ["N_BUCKET", "HEAD_DIM", "CAUSAL", "TMA_MODE"]
 """Launch arguments the tuned tiles depend on (Triton adds the tensors' dtypes itself)."""
 
 
+def autotuner(kernel, configs: list[triton.Config], pre_hook=None):
+    """``kernel`` under Triton's autotuner over ``configs``: keyed on AUTOTUNE_KEY, the
+    configs pruned to what TMA_MODE allows, each timed by tuning_bench."""
+    return triton.autotune(
+        configs=configs,
+        key=AUTOTUNE_KEY,
+        pre_hook=pre_hook,
+        prune_configs_by={"early_config_prune": prune_tma},
+        do_bench=tuning_bench,
+    )(kernel)
+
+
 _TUNED: dict[tuple, dict] = {}
 
 
