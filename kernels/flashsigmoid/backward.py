@@ -9,7 +9,8 @@ P is recomputed from Q and K tile by tile: sigmoid needs no logsumexp from the f
 and no rowsum(dO * O) pre-pass. One launch runs two kinds of program side by side: one owns
 a key tile and accumulates dK, dV and db over query tiles, the other owns a query tile and
 accumulates dQ over key tiles. Neither needs atomics for Q, K or V gradients; db is summed
-with one atomic add per program.
+with one atomic add per program. As in the forward, rows past the valid length read as
+zeros, so only causal tiles on the diagonal need masks.
 """
 
 import torch
@@ -81,18 +82,22 @@ def _dkdv_tile(
     k = load_rows(K, offs_n, stride_kn, offs_d, seq_len, HEAD_DIM, D_PAD)
     v = load_rows(V, offs_n, stride_vn, offs_d, seq_len, HEAD_DIM, D_PAD)
 
-    # Query tiles: [lo, mid) straddle the causal diagonal, [mid, full) are wholly valid and
+    # Causal query tiles: [lo, mid) straddle the diagonal, [mid, full) are wholly valid and
     # need no mask (only when this key tile is wholly valid), [full, L) hold the tail.
+    # Without causality every tile up to L goes unmasked: rows past L (queries, and keys of
+    # this tile) read as zeros, so their dS is exactly 0; their dV is zeroed before the store.
     if CAUSAL:
         lo = (start_n // BLOCK_M) * BLOCK_M
         mid = tl.cdiv(start_n + BLOCK_N, BLOCK_M) * BLOCK_M
+        full = mid
+        if start_n + BLOCK_N <= seq_len:
+            full = tl.maximum(mid, (seq_len // BLOCK_M) * BLOCK_M)
+        hi = seq_len
     else:
         lo = 0
         mid = 0
-    full = mid
-    if start_n + BLOCK_N <= seq_len:
-        full = tl.maximum(mid, (seq_len // BLOCK_M) * BLOCK_M)
-    hi = seq_len
+        full = tl.cdiv(seq_len, BLOCK_M) * BLOCK_M
+        hi = full
     if start_n >= seq_len:  # a key tile of padding: zero gradients
         lo = 0
         mid = 0
@@ -117,14 +122,17 @@ def _dkdv_tile(
         HEAD_DIM, D_PAD, BLOCK_M, CAUSAL, HAS_ALIBI, False, FAST, PRECISION, TMA,
         BIAS == "tensor",
     )  # fmt: skip
-    dk, dv, db = _dkdv_step(
-        dk, dv, db, k, v, Q, dO, offs_n, tl.maximum(full, mid), hi, stride_qn, stride_don,
-        seq_len, bias, slope, scale,
-        HEAD_DIM, D_PAD, BLOCK_M, CAUSAL, HAS_ALIBI, True, FAST, PRECISION, False,
-        BIAS == "tensor",
-    )  # fmt: skip
-    store_rows(dK, (dk * scale).to(dK.dtype.element_ty), offs_n, stride_gn, offs_d, N,
-               HEAD_DIM, D_PAD)  # fmt: skip
+    if CAUSAL:
+        dk, dv, db = _dkdv_step(
+            dk, dv, db, k, v, Q, dO, offs_n, tl.maximum(full, mid), hi, stride_qn, stride_don,
+            seq_len, bias, slope, scale,
+            HEAD_DIM, D_PAD, BLOCK_M, CAUSAL, HAS_ALIBI, True, FAST, PRECISION, False,
+            BIAS == "tensor",
+        )  # fmt: skip
+    valid = offs_n[:, None] < seq_len  # padded keys get exactly zero gradients
+    dk = tl.where(valid, dk * scale, 0.0)
+    dv = tl.where(valid, dv, 0.0)
+    store_rows(dK, dk.to(dK.dtype.element_ty), offs_n, stride_gn, offs_d, N, HEAD_DIM, D_PAD)
     store_rows(dV, dv.to(dV.dtype.element_ty), offs_n, stride_gn, offs_d, N, HEAD_DIM, D_PAD)
     if BIAS == "tensor":  # dBias: (B, H) contiguous
         tl.atomic_add(dBias + pid_bh + tl.arange(0, 1), db)
@@ -171,12 +179,14 @@ def _dq_tile(
     q = load_rows(Q, offs_m, stride_qn, offs_d, seq_len, HEAD_DIM, D_PAD)
     do = load_rows(dO, offs_m, stride_don, offs_d, seq_len, HEAD_DIM, D_PAD)
 
+    # As in the forward: without causality every key tile up to L goes unmasked (key rows
+    # past L read as zeros, so their dP, and dS, are exactly 0).
     if CAUSAL:
         hi = tl.minimum(seq_len, start_m + BLOCK_M)
         full = (start_m // BLOCK_N) * BLOCK_N
     else:
-        hi = seq_len
-        full = (seq_len // BLOCK_N) * BLOCK_N
+        full = tl.cdiv(seq_len, BLOCK_N) * BLOCK_N
+        hi = full
     if start_m >= seq_len:
         hi = 0
         full = 0
@@ -188,10 +198,11 @@ def _dq_tile(
         dq, q, do, k_src, v_src, offs_m, 0, full, stride_kn, stride_vn, seq_len, bias, slope,
         scale, HEAD_DIM, D_PAD, BLOCK_N, CAUSAL, HAS_ALIBI, False, FAST, PRECISION, TMA,
     )  # fmt: skip
-    dq = _dq_step(
-        dq, q, do, K, V, offs_m, full, hi, stride_kn, stride_vn, seq_len, bias, slope, scale,
-        HEAD_DIM, D_PAD, BLOCK_N, CAUSAL, HAS_ALIBI, True, FAST, PRECISION, False,
-    )  # fmt: skip
+    if CAUSAL:
+        dq = _dq_step(
+            dq, q, do, K, V, offs_m, full, hi, stride_kn, stride_vn, seq_len, bias, slope,
+            scale, HEAD_DIM, D_PAD, BLOCK_N, CAUSAL, HAS_ALIBI, True, FAST, PRECISION, False,
+        )  # fmt: skip
     dq = tl.where(offs_m[:, None] < seq_len, dq * scale, 0.0)
     store_rows(dQ, dq.to(dQ.dtype.element_ty), offs_m, stride_gn, offs_d, N, HEAD_DIM, D_PAD)
 

@@ -2,7 +2,8 @@
 
 One program computes a BLOCK_M x D tile of O for one (batch, head). It streams K and V tiles
 up to the sequence's valid length L only, so padded key tiles cost nothing, and query tiles
-past L just write zeros. Tiles wholly inside the valid (and causal) region skip the masks.
+past L just write zeros. Rows past L read as zeros, so only causal tiles on the diagonal
+need masks (see _forward_kernel).
 """
 
 import torch
@@ -107,13 +108,15 @@ def _forward_kernel(
     V += b * stride_vb + h * stride_vh
     q = load_rows(Q, offs_m, stride_qn, offs_d, seq_len, HEAD_DIM, D_PAD)
 
-    # Key range [0, hi): up to L, or to the diagonal when causal; [0, full) needs no mask.
+    # Key tiles [0, full) need no mask; causal: [full, hi) straddle the diagonal. Without
+    # causality every tile up to L goes unmasked: key rows past L read as zeros (masked
+    # loads, TMA's bounds), so their P V terms are exactly 0.
     if CAUSAL:
         hi = tl.minimum(seq_len, start_m + BLOCK_M)
         full = (start_m // BLOCK_N) * BLOCK_N
     else:
-        hi = seq_len
-        full = (seq_len // BLOCK_N) * BLOCK_N
+        full = tl.cdiv(seq_len, BLOCK_N) * BLOCK_N
+        hi = full
     if start_m >= seq_len:  # a query tile of padding: no keys, zero output
         hi = 0
         full = 0
@@ -125,10 +128,11 @@ def _forward_kernel(
         acc, q, k_src, v_src, offs_m, 0, full, stride_kn, stride_vn, seq_len, bias, slope, scale,
         HEAD_DIM, D_PAD, BLOCK_N, CAUSAL, HAS_ALIBI, False, FAST, PRECISION, TMA,
     )  # fmt: skip
-    acc = _accumulate(
-        acc, q, K, V, offs_m, full, hi, stride_kn, stride_vn, seq_len, bias, slope, scale,
-        HEAD_DIM, D_PAD, BLOCK_N, CAUSAL, HAS_ALIBI, True, FAST, PRECISION, False,
-    )  # fmt: skip
+    if CAUSAL:
+        acc = _accumulate(
+            acc, q, K, V, offs_m, full, hi, stride_kn, stride_vn, seq_len, bias, slope, scale,
+            HEAD_DIM, D_PAD, BLOCK_N, CAUSAL, HAS_ALIBI, True, FAST, PRECISION, False,
+        )  # fmt: skip
     acc = tl.where(offs_m[:, None] < seq_len, acc, 0.0)  # padded query rows are exactly 0
     Out += b * stride_ob + h * stride_oh
     store_rows(Out, acc.to(Out.dtype.element_ty), offs_m, stride_on, offs_d, N, HEAD_DIM, D_PAD)

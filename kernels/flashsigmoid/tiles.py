@@ -75,7 +75,9 @@ def probs_tile(
 
     a: (BA, D) rows at positions offs_a; b: (BB, D) rows at offs_b; returns (BA, BB) fp32.
     A_IS_QUERY says which side holds the queries (for the causal mask). MASKED=False skips
-    the length and causal masks for tiles known to lie wholly inside the valid region.
+    the length and causal masks: for tiles wholly inside the valid (causal) region, and
+    without causality for every tile, whose rows past L hold zeros (the callers' terms from
+    them vanish or are zeroed before the store).
     """
     s = tl.dot(a, tl.trans(b), input_precision=PRECISION) * scale + bias
     if HAS_ALIBI:
@@ -105,10 +107,11 @@ def load_rows(ptr, offs, stride_n, offs_d, seq_len, HEAD_DIM: tl.constexpr, D_PA
 @triton.jit
 def row_source(ptr, stride_n, seq_len, BLOCK: tl.constexpr, HEAD_DIM: tl.constexpr,
                D_PAD: tl.constexpr, TMA: tl.constexpr):  # fmt: skip
-    """What a loop over whole tiles of a (L, D) slice reads its (BLOCK, D_PAD) tiles from.
+    """What an unmasked loop over tiles of a (L, D) slice reads its (BLOCK, D_PAD) tiles from.
 
     With TMA, a tensor descriptor of the slice: the copy engine moves each tile into shared
-    memory (columns >= D read as 0), no per-element address arithmetic or masks. Else ptr.
+    memory (rows >= L and columns >= D read as 0), no per-element address arithmetic or
+    masks. Else ptr.
     """
     if TMA:
         return tl.make_tensor_descriptor(ptr, [seq_len, HEAD_DIM], [stride_n, 1], [BLOCK, D_PAD])
