@@ -43,16 +43,20 @@ TENSORS = {  # pointer arguments and their element types
     ),
 }
 ABSENT = {"forward": ("Bias", "Slopes"), "backward": ("Bias", "Slopes", "dBias")}
+DESCRIPTORS = {"forward": ("KDesc", "VDesc"), "backward": ()}  # host TMA descriptors: key tiles
 
 
-def signature(kernel, pointers: dict[str, str], constexprs: dict) -> dict[str, str]:
+def signature(kernel, pointers: dict[str, str], constexprs: dict, descriptors=()) -> dict:
     sig = {}
+    box = f"[1,{constexprs['BLOCK_N']},1,{constexprs['D_PAD']}]"
     for param in kernel.params:
         name = param.name
         if name in constexprs:
             sig[name] = "constexpr"
         elif name in pointers:
             sig[name] = "*" + pointers[name]
+        elif name in descriptors:
+            sig[name] = "tensordesc<bf16" + box + ">"
         else:
             sig[name] = "fp32" if name == "scale" else "i32"
     return sig
@@ -66,7 +70,10 @@ def resources(kernel, which: str, dim: int, config, arch: int) -> dict:
     )  # fmt: skip
     constexprs.update(config.kwargs)  # the tiles, and TMA where the config sets it
     constexprs.update(dict.fromkeys(ABSENT[which]))
-    source = ASTSource(kernel, signature(kernel, pointers, constexprs), constexprs)
+    descriptors = DESCRIPTORS[which]
+    if not constexprs["TMA"]:  # passed as None then
+        constexprs.update(dict.fromkeys(descriptors))
+    source = ASTSource(kernel, signature(kernel, pointers, constexprs, descriptors), constexprs)
     options = {"num_warps": config.num_warps, "num_stages": config.num_stages}
     if config.maxnreg is not None:
         options["maxnreg"] = config.maxnreg

@@ -4,20 +4,19 @@ One program computes a BLOCK_M x D tile of O for one (batch, head). It streams K
 up to the sequence's valid length L only, so padded key tiles cost nothing, and query tiles
 past L just write zeros. Rows past L read as zeros, so only causal tiles on the diagonal
 need masks (see _forward_kernel).
+
+TMA configs read K and V tiles through tensor descriptors built on the host, one per
+(B, N, H, D) tensor (the copy engine moves a (1, BLOCK_N, 1, D_PAD) box into shared memory);
+unlike descriptors made in the kernel they cost the program nothing to set up, which
+matters where programs are short (kernels/NOTES.md, v11).
 """
 
 import torch
 import triton
 import triton.language as tl
+from triton.tools.tensor_descriptor import TensorDescriptor
 
-from flashsigmoid.tiles import (
-    load_rows,
-    load_tile,
-    probs_tile,
-    row_source,
-    sequence_terms,
-    store_rows,
-)
+from flashsigmoid.tiles import load_rows, probs_tile, sequence_terms, store_rows
 from flashsigmoid.tuning import (
     autotuner,
     forward_configs,
@@ -29,11 +28,30 @@ from flashsigmoid.tuning import (
 
 
 @triton.jit
+def _kv_tile(ptr, desc, b, h, start, offs, stride_n, offs_d, seq_len,
+             BLOCK: tl.constexpr, HEAD_DIM: tl.constexpr, D_PAD: tl.constexpr,
+             TMA: tl.constexpr):  # fmt: skip
+    """Key or value rows offs = start + arange(BLOCK) of (batch b, head h): (BLOCK, D_PAD).
+
+    Through the host descriptor desc with TMA (rows >= N and columns >= D read as 0; rows in
+    [L, N) as stored), else masked loads from ptr, which points at (b, h) (rows >= L read 0).
+    """
+    if TMA:
+        return desc.load([b, start, h, 0]).reshape(BLOCK, D_PAD)
+    else:
+        return load_rows(ptr, offs, stride_n, offs_d, seq_len, HEAD_DIM, D_PAD)
+
+
+@triton.jit
 def _accumulate(
     acc,
     q,
     K,
     V,
+    KDesc,
+    VDesc,
+    b,
+    h,
     offs_m,
     lo,
     hi,
@@ -55,17 +73,23 @@ def _accumulate(
 ):
     """acc += P[offs_m, lo:hi] V[lo:hi] for key tiles starting at lo, lo + BLOCK_N, ...
 
-    K and V are row sources (tiles.row_source): descriptors with TMA.
+    K and V point at (b, h); KDesc and VDesc are the whole tensors' descriptors (TMA only).
     """
     offs_d = tl.arange(0, D_PAD)
     for start_n in range(lo, hi, BLOCK_N):
         offs_n = start_n + tl.arange(0, BLOCK_N)
-        k = load_tile(K, start_n, offs_n, stride_kn, offs_d, seq_len, HEAD_DIM, D_PAD, TMA)
+        k = _kv_tile(
+            K, KDesc, b, h, start_n, offs_n, stride_kn, offs_d, seq_len,
+            BLOCK_N, HEAD_DIM, D_PAD, TMA,
+        )  # fmt: skip
         p = probs_tile(
             q, k, offs_m, offs_n, seq_len, bias, slope, scale,
             True, CAUSAL, HAS_ALIBI, MASKED, FAST, PRECISION,
         )  # fmt: skip
-        v = load_tile(V, start_n, offs_n, stride_vn, offs_d, seq_len, HEAD_DIM, D_PAD, TMA)
+        v = _kv_tile(
+            V, VDesc, b, h, start_n, offs_n, stride_vn, offs_d, seq_len,
+            BLOCK_N, HEAD_DIM, D_PAD, TMA,
+        )  # fmt: skip
         acc = tl.dot(p.to(v.dtype), v, acc, input_precision=PRECISION)
     return acc
 
@@ -73,6 +97,7 @@ def _accumulate(
 @triton.jit(do_not_specialize=["N"])  # N may be 1: keep it a runtime value (sequence_terms)
 def _forward_kernel(
     Q, K, V, Out, SeqLens, Bias, Slopes,
+    KDesc, VDesc,  # host descriptors of K and V where TMA_MODE allows them, else None
     stride_qb, stride_qn, stride_qh,
     stride_kb, stride_kn, stride_kh,
     stride_vb, stride_vn, stride_vh,
@@ -91,7 +116,7 @@ def _forward_kernel(
     FAST: tl.constexpr,
     PRECISION: tl.constexpr,
     TMA_MODE: tl.constexpr,  # "off", "auto" or "on": which configs may run (tuning.tma_mode)
-    TMA: tl.constexpr,  # the config's choice: whole key tiles through TMA descriptors
+    TMA: tl.constexpr,  # the config's choice: key and value tiles through KDesc and VDesc
 ):  # fmt: skip
     pid_m = tl.program_id(0)
     pid_bh = tl.program_id(1)
@@ -108,39 +133,47 @@ def _forward_kernel(
     V += b * stride_vb + h * stride_vh
     q = load_rows(Q, offs_m, stride_qn, offs_d, seq_len, HEAD_DIM, D_PAD)
 
-    # Key tiles [0, full) need no mask; causal: [full, hi) straddle the diagonal. Without
-    # causality every tile up to L goes unmasked: key rows past L read as zeros (masked
-    # loads, TMA's bounds), so their P V terms are exactly 0.
+    # Key tiles [0, full) need no mask, [full, hi) do. Causal: the tiles straddling the
+    # diagonal. Else every tile up to L goes unmasked where key rows past L read as zeros
+    # (masked loads; descriptors when L = N), so their P V terms are exactly 0; with
+    # descriptors and seq_lens, rows in [L, N) hold data: the tile across L is masked.
     if CAUSAL:
         hi = tl.minimum(seq_len, start_m + BLOCK_M)
         full = (start_m // BLOCK_N) * BLOCK_N
     else:
-        full = tl.cdiv(seq_len, BLOCK_N) * BLOCK_N
-        hi = full
+        hi = tl.cdiv(seq_len, BLOCK_N) * BLOCK_N
+        full = (seq_len // BLOCK_N) * BLOCK_N if TMA and HAS_SEQ_LENS else hi
     if start_m >= seq_len:  # a query tile of padding: no keys, zero output
         hi = 0
         full = 0
 
     acc = tl.zeros([BLOCK_M, D_PAD], dtype=tl.float32)
-    k_src = row_source(K, stride_kn, seq_len, BLOCK_N, HEAD_DIM, D_PAD, TMA)
-    v_src = row_source(V, stride_vn, seq_len, BLOCK_N, HEAD_DIM, D_PAD, TMA)
     acc = _accumulate(
-        acc, q, k_src, v_src, offs_m, 0, full, stride_kn, stride_vn, seq_len, bias, slope, scale,
-        HEAD_DIM, D_PAD, BLOCK_N, CAUSAL, HAS_ALIBI, False, FAST, PRECISION, TMA,
+        acc, q, K, V, KDesc, VDesc, b, h, offs_m, 0, full, stride_kn, stride_vn, seq_len,
+        bias, slope, scale, HEAD_DIM, D_PAD, BLOCK_N, CAUSAL, HAS_ALIBI, False, FAST, PRECISION,
+        TMA,
     )  # fmt: skip
-    if CAUSAL:
+    if CAUSAL or (TMA and HAS_SEQ_LENS):
         acc = _accumulate(
-            acc, q, K, V, offs_m, full, hi, stride_kn, stride_vn, seq_len, bias, slope, scale,
-            HEAD_DIM, D_PAD, BLOCK_N, CAUSAL, HAS_ALIBI, True, FAST, PRECISION, False,
+            acc, q, K, V, KDesc, VDesc, b, h, offs_m, full, hi, stride_kn, stride_vn, seq_len,
+            bias, slope, scale, HEAD_DIM, D_PAD, BLOCK_N, CAUSAL, HAS_ALIBI, True, FAST,
+            PRECISION, False,
         )  # fmt: skip
     acc = tl.where(offs_m[:, None] < seq_len, acc, 0.0)  # padded query rows are exactly 0
     Out += b * stride_ob + h * stride_oh
     store_rows(Out, acc.to(Out.dtype.element_ty), offs_m, stride_on, offs_d, N, HEAD_DIM, D_PAD)
 
 
+def _fit_boxes(nargs: dict) -> None:
+    """Config hook: the descriptors' boxes take the config's key tile, (1, BLOCK_N, 1, D_PAD)."""
+    for name in ("KDesc", "VDesc"):
+        if nargs[name] is not None:
+            nargs[name].block_shape = [1, nargs["BLOCK_N"], 1, nargs["D_PAD"]]
+
+
 def autotuned(configs: list[triton.Config]):
     """The forward kernel under Triton's autotuner, over configs."""
-    return autotuner(_forward_kernel, configs)
+    return autotuner(_forward_kernel, configs, config_hook=_fit_boxes)
 
 
 _forward_tuned = autotuned(forward_configs())
@@ -156,15 +189,22 @@ def forward(q, k, v, seq_lens, bias, slopes, scale, causal, log_n):
     out = torch.empty(q.shape, dtype=q.dtype, device=q.device)
     opts = kernel_options(q, n, dim)
     bias_strides, flags = sequence_args(seq_lens, bias, slopes, log_n)
+    mode = tma_mode(opts, k, v)
+    # Boxes are fitted to the tiles at launch (_fit_boxes); 16 rows until then.
+    descs = [
+        TensorDescriptor(t, list(t.shape), list(t.stride()), [1, 16, 1, opts.d_pad])
+        if mode != "off" else None
+        for t in (k, v)
+    ]  # fmt: skip
     args = (
-        q, k, v, out, seq_lens, bias, slopes,
+        q, k, v, out, seq_lens, bias, slopes, *descs,
         *q.stride()[:3], *k.stride()[:3], *v.stride()[:3], *out.stride()[:3], *bias_strides,
         n, heads, scale, opts.n_bucket,
     )  # fmt: skip
     meta = dict(
         HEAD_DIM=dim, D_PAD=opts.d_pad, CAUSAL=causal, **flags,
-        FAST=opts.fast, PRECISION=opts.precision, TMA_MODE=tma_mode(opts, k, v),
+        FAST=opts.fast, PRECISION=opts.precision, TMA_MODE=mode,
     )  # fmt: skip
     grid = lambda m: (triton.cdiv(n, m["BLOCK_M"]), batch * heads)  # noqa: E731
-    launch(_forward_kernel, _forward_tuned, grid, args, meta, opts, q.dtype)
+    launch(_forward_kernel, _forward_tuned, grid, args, meta, opts, q.dtype, _fit_boxes)
     return out

@@ -4,8 +4,8 @@ Autotuning is keyed on the head dim, the dtype, causality and N rounded up to a 
 two, so an ASR run with a new sequence length in every batch tunes once per bucket, not per
 length. FLASHSIGMOID_AUTOTUNE=0 uses fixed tiles instead (no tuning at all).
 
-Some configs read whole tiles through TMA descriptors (Hopper's copy engine), which wins at
-long N and in the backward, and loses where programs are short (kernels/NOTES.md, v8).
+Some configs read whole tiles through TMA descriptors (Hopper's copy engine): built on the
+host in the forward, in the kernel in the backward (kernels/NOTES.md, v8 and v11).
 FLASHSIGMOID_TMA=0 never uses them, =1 always where the inputs allow (fixed tiles too),
 unset leaves the choice to the autotuner.
 """
@@ -79,6 +79,8 @@ def tma_mode(opts: KernelOptions, *tensors: torch.Tensor) -> str:
     """
     if opts.tma == "0" or not (opts.interpret or _has_tma(tensors[0].device)):
         return "off"
+    if tensors[0].numel() == 0:  # a descriptor needs every dimension > 0
+        return "off"
     for t in tensors:
         size = t.element_size()
         if t.data_ptr() % 16 or any(stride * size % 16 for stride in t.stride()[:3]):
@@ -128,9 +130,19 @@ AUTOTUNE_KEY = ["N_BUCKET", "HEAD_DIM", "CAUSAL", "TMA_MODE"]
 """Launch arguments the tuned tiles depend on (Triton adds the tensors' dtypes itself)."""
 
 
-def autotuner(kernel, configs: list[triton.Config], pre_hook=None):
+def autotuner(kernel, configs: list[triton.Config], pre_hook=None, config_hook=None):
     """``kernel`` under Triton's autotuner over ``configs``: keyed on AUTOTUNE_KEY, the
-    configs pruned to what TMA_MODE allows, each timed by tuning_bench."""
+    configs pruned to what TMA_MODE allows, each timed by tuning_bench.
+
+    pre_hook runs before every timed launch; config_hook(nargs) before every launch with a
+    config, the chosen one's included (it fits arguments to the config's tiles, see launch).
+    """
+    if config_hook is not None:
+        configs = [
+            triton.Config(c.kwargs, c.num_warps, c.num_stages, maxnreg=c.maxnreg,
+                          pre_hook=config_hook)
+            for c in configs
+        ]  # fmt: skip
     return triton.autotune(
         configs=configs,
         key=AUTOTUNE_KEY,
@@ -143,12 +155,15 @@ def autotuner(kernel, configs: list[triton.Config], pre_hook=None):
 _TUNED: dict[tuple, dict] = {}
 
 
-def launch(kernel, tuned, grid, args, meta: dict, opts: KernelOptions, dtype) -> None:
+def launch(
+    kernel, tuned, grid, args, meta: dict, opts: KernelOptions, dtype, config_hook=None
+) -> None:
     """Launches ``kernel`` on ``grid(tiles)``: the fixed tiles, else the autotuned ones.
 
     The autotuner runs once per key; later calls launch the plain kernel with its choice,
     which skips the autotuner's per-call Python cost (about 45 us per launch on the H100
     host, see kernels/NOTES.md), through its cached compiled binary (flashsigmoid.launcher).
+    config_hook: the one ``autotuner`` was given, called here on the chosen tiles.
     """
     if meta["TMA_MODE"] != "off" and not opts.interpret:
         _ensure_allocator()
@@ -163,6 +178,8 @@ def launch(kernel, tuned, grid, args, meta: dict, opts: KernelOptions, dtype) ->
             tuned[grid](*args, **meta)
             _TUNED[key] = tuned.best_config.all_kwargs()
             return
+    if config_hook is not None:
+        config_hook({**dict(zip(kernel.arg_names, args, strict=False)), **meta, **tiles})
     launcher.launch(kernel, grid(tiles), args, {**meta, **tiles})
 
 
@@ -204,7 +221,7 @@ def forward_configs():
     TMA the same tile ran 10-17 % slower in the sweep, so it is not listed."""
     return tile_configs([(128, 64, 4, 3), (128, 64, 8, 3), (128, 128, 8, 2), (64, 64, 4, 3),
                      (64, 32, 4, 3), (64, 32, 4, 3, True), (128, 64, 8, 3, True),
-                     (128, 32, 8, 3, True)])  # fmt: skip
+                     (128, 32, 8, 3, True), (128, 64, 4, 3, True)])  # fmt: skip
 
 
 def backward_configs():

@@ -94,6 +94,26 @@ def test_padding_is_never_read(interpret, monkeypatch, tma, causal):
         assert torch.equal(clean, dirty)
 
 
+@pytest.mark.parametrize("causal", [False, True])
+def test_unpadded_batches_through_descriptors(interpret, monkeypatch, causal):
+    """Without seq_lens the forward's descriptors span the whole length: no tile is masked
+    but the causal diagonal, and the last, partial key tile and the columns past D (36 of 64)
+    must read as zeros from the descriptor's bounds alone."""
+    monkeypatch.setenv("FLASHSIGMOID_TMA", "1")
+    q, k, v, _, _, slopes = make_problem(
+        2, 37, 2, 40, torch.float32, "cpu", seed=8, alibi=True, bias_kind="none"
+    )
+    full = torch.full((2,), 37)
+    out = flashsigmoid.flash_sigmoid_attn(q, k, v, bias="log_n", alibi_slopes=slopes, causal=causal)
+    want, want_inputs = oracle(q, k, v, full, flashsigmoid.log_n_bias(full), slopes, causal)
+    assert rel_err(out, want) < 1e-5
+    dout = torch.randn(out.shape, generator=torch.Generator().manual_seed(3))
+    grads = torch.autograd.grad(out, (q, k, v), dout)
+    want_grads = torch.autograd.grad(want, want_inputs[:3], dout.double())
+    for got, ref in zip(grads, want_grads, strict=True):
+        assert rel_err(got, ref) < 4e-5
+
+
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float16])
 def test_in_kernel_log_n_bias_equals_the_explicit_bias(interpret, dtype):
     """bias="log_n" (-log L in the kernel, int32 or int64 lengths, or N without them) gives
