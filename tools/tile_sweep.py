@@ -24,13 +24,12 @@ from flashsigmoid import backward, forward, tuning
 from flashsigmoid.benchmark import Shape, parse_shape, problem
 from flashsigmoid.tuning import backward_configs, forward_configs, tile_configs, tile_label
 
-# Not yet timed (2026-11-27), for 64,8,256, where the forward misses cuDNN (short programs):
-# 256-row tiles (one program per (batch, head) there) and register caps (the 6th entry) that
-# fit more programs on an SM: 64 x 32 at 128 registers (4 programs of 4 warps, from 2),
-# 128 x 64 8 warps at 128 (2 programs, from 1), 64 x 64 at 168 (3, from 2); the backward's
-# capped 32 x 64 (4 programs, from 2); for D = 128, 128 x 32 and 128 x 16 TMA tiles at 128
-# (2 programs, from 1 at 244). `tools/kernel_resources.py --candidates` gives their registers
-# and spills on sm_90a (at most 80 B, most none).
+# Timed on v10 (2026-11-27, one H100; docs/benchmarks.md "Latest run: v11"): none beat the
+# listed tiles. For 64,8,256, where the forward misses cuDNN: 256-row tiles (one program per
+# (batch, head) there) and register caps (the 6th entry) that fit more programs on an SM:
+# 64 x 32 at 128 registers (4 programs of 4 warps, from 2), 128 x 64 8 warps at 128 (2, from
+# 1), 64 x 64 at 168 (3, from 2); the backward's capped 32 x 64; for D = 128, 128 x 32 and
+# 128 x 16 TMA tiles at 128 (2 programs, from 1). Kept here to re-sweep after kernel changes.
 FORWARD_CANDIDATES = [(64, 128, 4, 3), (128, 64, 8, 4), (64, 64, 4, 2), (128, 64, 4, 3, True),
                       (64, 64, 4, 3, True), (256, 64, 8, 3), (256, 32, 8, 3),
                       (256, 32, 8, 3, True), (64, 32, 4, 3, False, 128),
