@@ -74,8 +74,9 @@ def tma_mode(opts: KernelOptions, *tensors: torch.Tensor) -> str:
     """ "off", "auto" or "on": whether configs that read tiles through TMA may or must run.
 
     A descriptor needs a Hopper or newer GPU (or the interpreter) and, per (B, N, H, D)
-    tensor, a 16-byte aligned start, batch, row and head strides of whole 16 bytes, and rows
-    that do not overlap (a broadcast with row stride 0 takes the pointer loads).
+    tensor, a 16-byte aligned start, batch, row and head strides of whole 16 bytes, and no
+    overlap along them: a broadcast (stride 0 over more than one batch, row or head) takes
+    the pointer loads.
     """
     if opts.tma == "0" or not (opts.interpret or _has_tma(tensors[0].device)):
         return "off"
@@ -85,7 +86,8 @@ def tma_mode(opts: KernelOptions, *tensors: torch.Tensor) -> str:
         size = t.element_size()
         if t.data_ptr() % 16 or any(stride * size % 16 for stride in t.stride()[:3]):
             return "off"
-        if t.stride(1) * size < 16 * (t.shape[1] > 1):
+        extents = zip(t.shape[:3], t.stride()[:3], strict=True)
+        if any(n > 1 and stride * size < 16 for n, stride in extents):
             return "off"
     return "on" if opts.tma == "1" else "auto"
 

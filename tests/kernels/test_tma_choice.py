@@ -20,6 +20,8 @@ def test_tma_needs_16_byte_strides_and_start(interpret, monkeypatch):
     assert _mode(torch.randn(2, 33, 4, 60).half(), "1", monkeypatch) == "off"  # 120-byte heads
     assert _mode(x.half()[:, :, :, :60], "1", monkeypatch) == "on"  # a view: 144-byte heads
     assert _mode(x[:, :1].expand(2, 33, 4, 72), "1", monkeypatch) == "off"  # rows overlap
+    assert _mode(x[:1].expand(2, 33, 4, 72), "1", monkeypatch) == "off"  # one batch for two
+    assert _mode(x[:, :, :1].expand(2, 33, 4, 72), "1", monkeypatch) == "off"  # shared head
     assert _mode(x[:, :1], "1", monkeypatch) == "on"  # one row: its stride is never used
 
 
