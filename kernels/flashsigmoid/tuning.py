@@ -1,7 +1,7 @@
 """Launch choices: autotuning configs, the autotune key, and the interpreter's fixed tiles.
 
-Autotuning is keyed on the head dim, the dtype, causality and N rounded up to a power of
-two, so an ASR run with a new sequence length in every batch tunes once per bucket, not per
+Autotuning is keyed on the head dim, the dtype, causality, padding (seq_lens or not) and N
+rounded up to a power of two, so an ASR run with a new sequence length in every batch tunes once per bucket, not per
 length. FLASHSIGMOID_AUTOTUNE=0 uses fixed tiles instead (no tuning at all).
 
 Some configs read whole tiles through TMA descriptors (Hopper's copy engine): built on the
@@ -128,8 +128,10 @@ def sequence_args(seq_lens, bias, slopes, log_n: bool):
     return (bias.stride() if bias is not None else (0, 0)), flags
 
 
-AUTOTUNE_KEY = ["N_BUCKET", "HEAD_DIM", "CAUSAL", "TMA_MODE"]
-"""Launch arguments the tuned tiles depend on (Triton adds the tensors' dtypes itself)."""
+AUTOTUNE_KEY = ["N_BUCKET", "HEAD_DIM", "CAUSAL", "HAS_SEQ_LENS", "TMA_MODE"]
+"""Launch arguments the tuned tiles depend on (Triton adds the tensors' dtypes itself).
+Padded and unpadded batches tune apart: with seq_lens the forward's descriptor configs add a
+masked step, and the picks differ (kernels/NOTES.md v11)."""
 
 
 def autotuner(kernel, configs: list[triton.Config], pre_hook=None, config_hook=None):

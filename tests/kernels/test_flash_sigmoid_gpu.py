@@ -93,6 +93,29 @@ def test_autotuned_tiles_match_reference(monkeypatch, causal):
     assert_matches_oracle(out, (q, k, v, bias), oracle(q, k, v, seq_lens, bias, slopes, causal))
 
 
+def test_padded_and_unpadded_batches_tune_apart(monkeypatch):
+    """The autotuner keys on padding: a padded batch after an unpadded one of the same length
+    bucket tunes its own tiles (the picks differ, v11), and both stay right."""
+    from flashsigmoid import forward
+
+    monkeypatch.setenv("FLASHSIGMOID_AUTOTUNE", "1")
+    q, k, v, seq_lens, _, _ = make_problem(
+        4, 700, 4, 64, torch.bfloat16, "cuda", seed=9, alibi=False, bias_kind="none"
+    )
+    for lengths in (None, seq_lens):
+        out = flashsigmoid.flash_sigmoid_attn(q, k, v, seq_lens=lengths, bias="log_n")
+        full = lengths if lengths is not None else torch.full((4,), 700, device="cuda")
+        want = oracle(q, k, v, full, flashsigmoid.log_n_bias(full), None, False)
+        assert_matches_oracle(out, (q, k, v, None), want)
+    keys = [
+        dict(zip(tuning.AUTOTUNE_KEY, key, strict=False)) for key in forward._forward_tuned.cache
+    ]
+    padding = {
+        key["HAS_SEQ_LENS"] for key in keys if key["N_BUCKET"] == 1024 and key["HEAD_DIM"] == 64
+    }
+    assert padding == {False, True}
+
+
 class _Attention(torch.nn.Module):
     def __init__(self, heads=4, dim=64, named_bias=True):
         super().__init__()
