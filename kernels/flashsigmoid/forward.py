@@ -8,7 +8,8 @@ need masks (see _forward_kernel).
 TMA configs read K and V tiles through tensor descriptors built on the host, one per
 (B, N, H, D) tensor (the copy engine moves a (1, BLOCK_N, 1, D_PAD) box into shared memory);
 unlike descriptors made in the kernel they cost the program nothing to set up, which
-matters where programs are short (kernels/NOTES.md, v11).
+matters where programs are short (kernels/NOTES.md, v11). A descriptor bounds rows at N, not
+L, so for padded sequences the key tile across L is masked too.
 """
 
 import torch
