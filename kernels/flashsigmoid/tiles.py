@@ -107,7 +107,8 @@ def load_rows(ptr, offs, stride_n, offs_d, seq_len, HEAD_DIM: tl.constexpr, D_PA
 @triton.jit
 def row_source(ptr, stride_n, seq_len, BLOCK: tl.constexpr, HEAD_DIM: tl.constexpr,
                D_PAD: tl.constexpr, TMA: tl.constexpr):  # fmt: skip
-    """What an unmasked loop over tiles of a (L, D) slice reads its (BLOCK, D_PAD) tiles from.
+    """What an unmasked loop over tiles of a (L, D) slice reads its (BLOCK, D_PAD) tiles from
+    (the backward's; the forward takes descriptors built on the host).
 
     With TMA, a tensor descriptor of the slice: the copy engine moves each tile into shared
     memory (rows >= L and columns >= D read as 0), no per-element address arithmetic or
