@@ -1,8 +1,9 @@
 """Launch choices: autotuning configs, the autotune key, and the interpreter's fixed tiles.
 
 Autotuning is keyed on the head dim, the dtype, causality, padding (seq_lens or not) and N
-rounded up to a power of two, so an ASR run with a new sequence length in every batch tunes once per bucket, not per
-length. FLASHSIGMOID_AUTOTUNE=0 uses fixed tiles instead (no tuning at all).
+rounded up to a power of two, so an ASR run with a new sequence length in every batch tunes
+once per bucket, not per length. FLASHSIGMOID_AUTOTUNE=0 uses fixed tiles instead (no tuning
+at all).
 
 Some configs read whole tiles through TMA descriptors (Hopper's copy engine): built on the
 host in the forward, in the kernel in the backward (kernels/NOTES.md, v8 and v11).
