@@ -20,6 +20,7 @@ from triton.tools.tensor_descriptor import TensorDescriptor
 from flashsigmoid.tiles import load_rows, probs_tile, sequence_terms, store_rows
 from flashsigmoid.tuning import (
     autotuner,
+    chosen_tiles,
     forward_configs,
     kernel_options,
     launch,
@@ -191,20 +192,23 @@ def forward(q, k, v, seq_lens, bias, slopes, scale, causal, log_n):
     opts = kernel_options(q, n, dim)
     bias_strides, flags = sequence_args(seq_lens, bias, slopes, log_n)
     mode = tma_mode(opts, k, v)
-    # Boxes are fitted to the tiles at launch (_fit_boxes); 16 rows until then.
+    meta = dict(
+        HEAD_DIM=dim, D_PAD=opts.d_pad, CAUSAL=causal, **flags,
+        FAST=opts.fast, PRECISION=opts.precision, TMA_MODE=mode,
+    )  # fmt: skip
+    # Descriptors only for tiles that read through them (all configs while autotuning); their
+    # boxes are fitted to the tiles at launch (_fit_boxes), 16 rows until then.
+    tiles = chosen_tiles(_forward_kernel, meta, opts, q.dtype)
+    reads_tma = mode != "off" and (tiles is None or tiles["TMA"])
     descs = [
         TensorDescriptor(t, list(t.shape), list(t.stride()), [1, 16, 1, opts.d_pad])
-        if mode != "off" else None
+        if reads_tma else None
         for t in (k, v)
     ]  # fmt: skip
     args = (
         q, k, v, out, seq_lens, bias, slopes, *descs,
         *q.stride()[:3], *k.stride()[:3], *v.stride()[:3], *out.stride()[:3], *bias_strides,
         n, heads, scale, opts.n_bucket,
-    )  # fmt: skip
-    meta = dict(
-        HEAD_DIM=dim, D_PAD=opts.d_pad, CAUSAL=causal, **flags,
-        FAST=opts.fast, PRECISION=opts.precision, TMA_MODE=mode,
     )  # fmt: skip
     grid = lambda m: (triton.cdiv(n, m["BLOCK_M"]), batch * heads)  # noqa: E731
     launch(_forward_kernel, _forward_tuned, grid, args, meta, opts, q.dtype, _fit_boxes)

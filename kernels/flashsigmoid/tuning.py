@@ -160,6 +160,21 @@ def autotuner(kernel, configs: list[triton.Config], pre_hook=None, config_hook=N
 _TUNED: dict[tuple, dict] = {}
 
 
+def _tuned_key(kernel, meta: dict, opts: KernelOptions, dtype) -> tuple:
+    return (kernel, opts.n_bucket, dtype, *meta.items())  # at least the autotuner's key
+
+
+def chosen_tiles(kernel, meta: dict, opts: KernelOptions, dtype) -> dict | None:
+    """The tiles ``launch`` runs ``kernel`` with for these launch choices: the fixed ones, else
+    those the autotuner picked; None before it has run for this key."""
+    if opts.fixed is None:
+        return _TUNED.get(_tuned_key(kernel, meta, opts, dtype))
+    block_m, block_n, warps, stages = opts.fixed
+    tiles = dict(BLOCK_M=block_m, BLOCK_N=block_n, num_warps=warps, num_stages=stages)
+    tiles["TMA"] = meta["TMA_MODE"] == "on"
+    return tiles
+
+
 def launch(
     kernel, tuned, grid, args, meta: dict, opts: KernelOptions, dtype, config_hook=None
 ) -> None:
@@ -168,22 +183,16 @@ def launch(
     The autotuner runs once per key; later calls launch the plain kernel with its choice,
     which skips the autotuner's per-call Python cost (about 45 us per launch on the H100
     host, see kernels/NOTES.md), through its cached compiled binary (flashsigmoid.launcher).
-    config_hook: the one ``autotuner`` was given, called here on the chosen tiles.
+    config_hook: the one ``autotuner`` was given, called here on chosen tiles that use TMA.
     """
     if meta["TMA_MODE"] != "off" and not opts.interpret:
         _ensure_allocator()
-    if opts.fixed is not None:
-        block_m, block_n, warps, stages = opts.fixed
-        tiles = dict(BLOCK_M=block_m, BLOCK_N=block_n, num_warps=warps, num_stages=stages)
-        tiles["TMA"] = meta["TMA_MODE"] == "on"
-    else:
-        key = (kernel, opts.n_bucket, dtype, *meta.items())  # at least the autotuner's key
-        tiles = _TUNED.get(key)
-        if tiles is None:
-            tuned[grid](*args, **meta)
-            _TUNED[key] = tuned.best_config.all_kwargs()
-            return
-    if config_hook is not None:
+    tiles = chosen_tiles(kernel, meta, opts, dtype)
+    if tiles is None:
+        tuned[grid](*args, **meta)
+        _TUNED[_tuned_key(kernel, meta, opts, dtype)] = tuned.best_config.all_kwargs()
+        return
+    if config_hook is not None and tiles["TMA"]:
         config_hook({**dict(zip(kernel.arg_names, args, strict=False)), **meta, **tiles})
     launcher.launch(kernel, grid(tiles), args, {**meta, **tiles})
 
