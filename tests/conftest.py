@@ -9,6 +9,7 @@ import torch
 
 if not torch.cuda.is_available():
     os.environ["TRITON_INTERPRET"] = "1"
+    import triton.experimental.gluon.language  # noqa: F401  (asserts the mode it was loaded in)
     import triton.language  # noqa: F401
 
     del os.environ["TRITON_INTERPRET"]

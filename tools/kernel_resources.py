@@ -7,7 +7,10 @@ sm_<arch> target through Triton's own compiler and ptxas (bundled with triton), 
 table row per kernel, head dim and config: registers per thread, spill stores and loads
 (bytes per thread) and shared memory per program. Runs on a machine with no GPU: a way to
 screen tiles and kernel changes before spending device time. bf16 inputs, non-causal, padded
-batches (seq_lens) with the in-kernel -log n bias, as sigasr trains.
+batches (seq_lens) with the in-kernel -log n bias, as sigasr trains; then the Gluon forward
+for Hopper (hopper_forward.py) with its tiles, unpadded, -log N bias (sm_90a only).
+With warp specialisation, ptxas reports the register cap; the warps then move registers
+between them (setmaxnreg).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import torch
 import triton
 from triton.backends.compiler import GPUTarget
 from triton.compiler import ASTSource
@@ -26,6 +30,7 @@ from triton.compiler import ASTSource
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "kernels"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # tile_sweep, for --candidates
 
+from flashsigmoid import hopper_forward  # noqa: E402
 from flashsigmoid.backward import _backward_kernel  # noqa: E402
 from flashsigmoid.forward import _forward_kernel  # noqa: E402
 from flashsigmoid.tuning import (  # noqa: E402
@@ -77,6 +82,38 @@ def resources(kernel, which: str, dim: int, config, arch: int) -> dict:
     options = {"num_warps": config.num_warps, "num_stages": config.num_stages}
     if config.maxnreg is not None:
         options["maxnreg"] = config.maxnreg
+    return _ptxas_report(source, options, arch)
+
+
+def hopper_resources(dim: int, n: int) -> dict:
+    """resources() of hopper_forward's kernel with the tiles it picks for (dim, n), bf16."""
+    from triton.experimental.gluon._runtime import GluonASTSource
+
+    tiles = hopper_forward.tiles_for(dim, n)
+    rows = dict(q_desc=tiles.block_m, k_desc=tiles.block_n, v_desc=tiles.block_n,
+                o_desc=tiles.block_m)  # fmt: skip
+    constexprs = dict(
+        HEAD_D=dim, BLOCK_M=tiles.block_m, BLOCK_N=tiles.block_n, STAGES=tiles.stages,
+        BIAS_TENSOR=False, Bias=None,
+    )  # fmt: skip
+    sig = {}
+    for param in hopper_forward._forward_kernel.params:
+        name = param.name
+        if name in constexprs:
+            sig[name] = "constexpr"
+        elif name in rows:
+            layout = hopper_forward.box_layout(rows[name], dim, torch.bfloat16)
+            sig[name] = f"tensordesc<bf16[1,{rows[name]},{dim}],{layout!r}>"
+        else:
+            sig[name] = "fp32" if name in ("bias_value", "half_scale") else "i32"
+    source = GluonASTSource(hopper_forward._forward_kernel, sig, constexprs)
+    options = {"num_warps": tiles.num_warps}
+    if tiles.maxnreg is not None:
+        options["maxnreg"] = tiles.maxnreg
+    return _ptxas_report(source, options, 90)
+
+
+def _ptxas_report(source, options: dict, arch: int) -> dict:
     compiled = triton.compile(source, target=GPUTarget("cuda", arch, 32), options=options)
     with tempfile.NamedTemporaryFile("w", suffix=".ptx") as ptx:
         ptx.write(compiled.asm["ptx"])
@@ -128,6 +165,16 @@ def main(argv: list[str] | None = None) -> int:
                     f"| {r['spill_stores']} / {r['spill_loads']} | {r['shared'] / 1024:.0f} |",
                     flush=True,
                 )
+    if args.arch == 90:
+        for dim, n in ((64, 1024), (64, 1500), (128, 4096)):
+            tiles = hopper_forward.tiles_for(dim, n)
+            r = hopper_resources(dim, n)
+            label = f"{tiles.block_m}x{tiles.block_n} {tiles.num_warps}w+1 {tiles.stages}s"
+            print(
+                f"| hopper forward (N {n}) | {dim} | {label} | {r['registers']} "
+                f"| {r['spill_stores']} / {r['spill_loads']} | {r['shared'] / 1024:.0f} |",
+                flush=True,
+            )
     return 0
 
 

@@ -8,12 +8,14 @@ over the forward and the backward configs and prints every config's median ms an
 replays (tuning.tuning_bench) with fewer repeats than the benchmark, so compare configs with
 one another rather than with the benchmark's tables. --candidates adds tiles that tuning.py
 does not list, to decide what it should list (tools/kernel_resources.py screens them for
-spills first).
+spills first). It sweeps the Triton kernels, so it turns hopper_forward off
+(FLASHSIGMOID_HOPPER=0), which would otherwise run these unpadded forwards on Hopper.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 import torch
@@ -24,7 +26,7 @@ from flashsigmoid import backward, forward, tuning
 from flashsigmoid.benchmark import Shape, parse_shape, problem
 from flashsigmoid.tuning import backward_configs, forward_configs, tile_configs, tile_label
 
-# Timed on v10 (2026-11-27, one H100; docs/benchmarks.md "Latest run: v11"): none beat the
+# Timed on v10 (2026-11-27, one H100; docs/benchmarks.md "Run: v11"): none beat the
 # listed tiles. For 64,8,256, where the forward misses cuDNN: 256-row tiles (one program per
 # (batch, head) there) and register caps (the 6th entry) that fit more programs on an SM:
 # 64 x 32 at 128 registers (4 programs of 4 warps, from 2), 128 x 64 8 warps at 128 (2, from
@@ -47,6 +49,7 @@ def sweep(shape: Shape, candidates: bool) -> list[tuple[str, str, float]]:
     fwd_configs = forward_configs() + (tile_configs(FORWARD_CANDIDATES) if candidates else [])
     bwd_configs = backward_configs() + (tile_configs(BACKWARD_CANDIDATES) if candidates else [])
     tuning._TUNED.clear()
+    os.environ["FLASHSIGMOID_HOPPER"] = "0"
     forward._forward_tuned = forward.autotuned(fwd_configs)
     backward._backward_tuned = backward.autotuned(bwd_configs)
     q, k, v, _ = problem(shape)

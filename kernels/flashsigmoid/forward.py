@@ -17,6 +17,7 @@ import triton
 import triton.language as tl
 from triton.tools.tensor_descriptor import TensorDescriptor
 
+from flashsigmoid import hopper_forward
 from flashsigmoid.tiles import load_rows, probs_tile, sequence_terms, store_rows
 from flashsigmoid.tuning import (
     autotuner,
@@ -185,11 +186,14 @@ def forward(q, k, v, seq_lens, bias, slopes, scale, causal, log_n):
     """Launches the forward kernel. q, k, v: (B, N, H, D) with unit stride in D; returns O.
 
     seq_lens (B,), bias (B, H) (any strides) and slopes (H,) may each be None; log_n says
-    that the bias is -log L, computed in the kernel (bias is then None).
+    that the bias is -log L, computed in the kernel (bias is then None). On Hopper the
+    cases hopper_forward.applies() names run hopper_forward's kernel instead.
     """
     batch, n, heads, dim = q.shape
-    out = torch.empty(q.shape, dtype=q.dtype, device=q.device)
     opts = kernel_options(q, n, dim)
+    if hopper_forward.applies(q, k, v, seq_lens, slopes, causal, opts):
+        return hopper_forward.forward(q, k, v, bias, scale, log_n)
+    out = torch.empty(q.shape, dtype=q.dtype, device=q.device)
     bias_strides, flags = sequence_args(seq_lens, bias, slopes, log_n)
     mode = tma_mode(opts, k, v)
     meta = dict(

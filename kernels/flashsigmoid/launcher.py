@@ -15,7 +15,8 @@ A variant is everything the compiled code depends on:
     per int argument: == 1 (compiled in as a constant), % 16 == 0 (divisibility hint),
         whether it fits int32 or int64 (i32, i64 or u64 parameter),
     None arguments (compiled in as constants); float arguments are never specialized;
-    per host TMA descriptor: dtype, box shape and padding (its shape and strides are not).
+    per host TMA descriptor: dtype, box shape and padding (its shape and strides are not),
+        and a Gluon descriptor's shared-memory layout.
 An argument of any other type, a launch hook (a profiler's), or the interpreter
 (TRITON_INTERPRET=1) takes the plain ``kernel[grid]`` path.
 """
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import torch
 from triton import knobs
+from triton.experimental.gluon.nvidia.hopper import TensorDescriptor as GluonDescriptor
 from triton.runtime.driver import driver
 from triton.tools.tensor_descriptor import TensorDescriptor
 
@@ -42,6 +44,8 @@ def _specialization(arg):
         return (arg.dtype, arg.data_ptr() % 16 == 0)
     if isinstance(arg, TensorDescriptor):
         return (arg.base.dtype, tuple(arg.block_shape), arg.padding)
+    if isinstance(arg, GluonDescriptor):  # its shared-memory layout too
+        return (arg.base.dtype, tuple(arg.block_shape), arg.padding, repr(arg.layout))
     if arg is None or type(arg) is float:
         return type(arg)
     raise TypeError(f"no fast launch for an argument of type {type(arg).__name__}")

@@ -42,3 +42,34 @@ def test_reports_resources_of_both_kernels_without_a_gpu():
     # A register cap holds, and what no longer fits in registers spills.
     assert forward_capped["registers"] <= 96 < forward["registers"]
     assert forward_capped["spill_stores"] > forward["spill_stores"]
+
+
+HOPPER_SCRIPT = """
+import json
+from tools.kernel_resources import hopper_resources
+from flashsigmoid.hopper_forward import tiles_for
+rows = []
+for dim, n in ((64, 1024), (64, 1500), (128, 4096)):
+    t = tiles_for(dim, n)
+    rows.append(dict(hopper_resources(dim, n), warps=t.num_warps, programs=t.programs_per_sm,
+                     cap=t.maxnreg or 0))
+print(json.dumps(rows))
+"""
+SM90_SHARED, SM90_REGISTERS = 228 * 1024, 65536  # per SM
+
+
+def test_hopper_forward_tiles_fit_the_programs_they_promise_per_sm():
+    """Each pick of hopper_forward.tiles_for compiles for sm_90a, and programs_per_sm of it
+    fit one SM's shared memory (plus 1 KiB reserved per program) and registers (the loader
+    warp is padded to a warpgroup of 128 threads)."""
+    proc = subprocess.run(
+        [sys.executable, "-c", HOPPER_SCRIPT], cwd=ROOT, capture_output=True, text=True,
+        timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    for r in json.loads(proc.stdout.splitlines()[-1]):
+        assert r["cap"] == 0 or r["registers"] <= r["cap"]
+        assert (r["shared"] + 1024) * r["programs"] <= SM90_SHARED
+        threads = (r["warps"] + 4) * 32
+        assert r["registers"] * threads * r["programs"] <= SM90_REGISTERS
+        assert r["spill_stores"] <= 64
