@@ -78,8 +78,8 @@ def applies(q, k, v, seq_lens, slopes, causal: bool, opts: KernelOptions) -> boo
         and q.dtype in (torch.bfloat16, torch.float16)
         and q.shape[-1] in (64, 128)
         and all(t.stride(2) == t.shape[-1] for t in (q, k, v))
+        and _is_sm90(q.device)  # cached; before tma_mode, which other GPUs' forwards repeat
         and tma_mode(opts, q, k, v) != "off"
-        and _is_sm90(q.device)
     )
 
 
