@@ -8,7 +8,8 @@ table row per kernel, head dim and config: registers per thread, spill stores an
 (bytes per thread) and shared memory per program. Runs on a machine with no GPU: a way to
 screen tiles and kernel changes before spending device time. bf16 inputs, non-causal, padded
 batches (seq_lens) with the in-kernel -log n bias, as sigasr trains; then the Gluon forward
-for Hopper (hopper_forward.py) with its tiles, unpadded, -log N bias (sm_90a only).
+for Hopper (hopper_forward.py) with its tiles, unpadded, -log N bias, and the Gluon backward
+(hopper_backward.py, D = 128, bias tensor and its gradient), sm_90a only.
 With warp specialisation, ptxas reports the register cap; the warps then move registers
 between them (setmaxnreg).
 """
@@ -30,7 +31,7 @@ from triton.compiler import ASTSource
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "kernels"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # tile_sweep, for --candidates
 
-from flashsigmoid import hopper_forward  # noqa: E402
+from flashsigmoid import hopper, hopper_backward, hopper_forward  # noqa: E402
 from flashsigmoid.backward import _backward_kernel  # noqa: E402
 from flashsigmoid.forward import _forward_kernel  # noqa: E402
 from flashsigmoid.tuning import (  # noqa: E402
@@ -85,32 +86,63 @@ def resources(kernel, which: str, dim: int, config, arch: int) -> dict:
     return _ptxas_report(source, options, arch)
 
 
-def hopper_resources(dim: int, n: int) -> dict:
-    """resources() of hopper_forward's kernel with the tiles it picks for (dim, n), bf16."""
+def gluon_resources(
+    kernel, dim: int, boxes: dict, constexprs: dict, num_warps: int, maxnreg: int | None = None
+) -> dict:
+    """resources() of a Gluon kernel for sm_90a, bf16: boxes maps each descriptor argument to
+    its box rows; Bias and DBias are float32 pointers, scales and bias values floats, the rest
+    int32."""
     from triton.experimental.gluon._runtime import GluonASTSource
 
-    tiles = hopper_forward.tiles_for(dim, n)
-    rows = dict(q_desc=tiles.block_m, k_desc=tiles.block_n, v_desc=tiles.block_n,
-                o_desc=tiles.block_m)  # fmt: skip
-    constexprs = dict(
-        HEAD_D=dim, BLOCK_M=tiles.block_m, BLOCK_N=tiles.block_n, STAGES=tiles.stages,
-        BIAS_TENSOR=False, Bias=None,
-    )  # fmt: skip
     sig = {}
-    for param in hopper_forward._forward_kernel.params:
+    for param in kernel.params:
         name = param.name
         if name in constexprs:
             sig[name] = "constexpr"
-        elif name in rows:
-            layout = hopper_forward.box_layout(rows[name], dim, torch.bfloat16)
-            sig[name] = f"tensordesc<bf16[1,{rows[name]},{dim}],{layout!r}>"
+        elif name in boxes:
+            layout = hopper.box_layout(boxes[name], dim, torch.bfloat16)
+            sig[name] = f"tensordesc<bf16[1,{boxes[name]},{dim}],{layout!r}>"
+        elif name in ("Bias", "DBias"):
+            sig[name] = "*fp32"
         else:
-            sig[name] = "fp32" if name in ("bias_value", "half_scale") else "i32"
-    source = GluonASTSource(hopper_forward._forward_kernel, sig, constexprs)
-    options = {"num_warps": tiles.num_warps}
-    if tiles.maxnreg is not None:
-        options["maxnreg"] = tiles.maxnreg
-    return _ptxas_report(source, options, 90)
+            sig[name] = "fp32" if name in ("scale", "half_scale", "bias_value") else "i32"
+    options = {"num_warps": num_warps}
+    if maxnreg is not None:
+        options["maxnreg"] = maxnreg
+    return _ptxas_report(GluonASTSource(kernel, sig, constexprs), options, 90)
+
+
+def hopper_resources(dim: int, n: int) -> dict:
+    """gluon_resources() of hopper_forward's kernel with the tiles it picks for (dim, n), -log N
+    bias."""
+    t = hopper_forward.tiles_for(dim, n)
+    boxes = dict(q_desc=t.block_m, k_desc=t.block_n, v_desc=t.block_n, o_desc=t.block_m)
+    constexprs = dict(
+        HEAD_D=dim, BLOCK_M=t.block_m, BLOCK_N=t.block_n, STAGES=t.stages, BIAS_TENSOR=False,
+        Bias=None,
+    )  # fmt: skip
+    return gluon_resources(hopper_forward._forward_kernel, dim, boxes, constexprs,
+                           t.num_warps, t.maxnreg)  # fmt: skip
+
+
+def hopper_backward_resources() -> tuple[dict, dict]:
+    """gluon_resources() of hopper_backward's dK/dV and dQ kernels at D = 128, with a bias
+    tensor and its gradient."""
+    hb = hopper_backward
+    regs = dict(CONSUMER_REGS=hb.CONSUMER_REGS, LOADER_REGS=hb.LOADER_REGS)
+    step, half, stages = hb.DKDV_TILES
+    boxes = dict(q_desc=step, do_desc=step, k_desc=half, v_desc=half, dk_desc=half, dv_desc=half)
+    constexprs = dict(
+        HEAD_D=128, BLOCK_M=step, HALF=half, STAGES=stages, BIAS_TENSOR=True, NEED_DB=True,
+        **regs,
+    )  # fmt: skip
+    dkdv = gluon_resources(hb._dkdv_kernel, 128, boxes, constexprs, hb.CONSUMER_WARPS)
+    step, half, stages = hb.DQ_TILES
+    boxes = dict(q_desc=half, do_desc=half, dq_desc=half, k_desc=step, v_desc=step)
+    constexprs = dict(
+        HEAD_D=128, HALF=half, BLOCK_N=step, STAGES=stages, BIAS_TENSOR=True, **regs
+    )  # fmt: skip
+    return dkdv, gluon_resources(hb._dq_kernel, 128, boxes, constexprs, hb.CONSUMER_WARPS)
 
 
 def _ptxas_report(source, options: dict, arch: int) -> dict:
@@ -172,6 +204,12 @@ def main(argv: list[str] | None = None) -> int:
             label = f"{tiles.block_m}x{tiles.block_n} {tiles.num_warps}w+1 {tiles.stages}s"
             print(
                 f"| hopper forward (N {n}) | {dim} | {label} | {r['registers']} "
+                f"| {r['spill_stores']} / {r['spill_loads']} | {r['shared'] / 1024:.0f} |",
+                flush=True,
+            )
+        for name, r in zip(("dK/dV", "dQ"), hopper_backward_resources(), strict=True):
+            print(
+                f"| hopper backward {name} | 128 | see hopper_backward.py | {r['registers']} "
                 f"| {r['spill_stores']} / {r['spill_loads']} | {r['shared'] / 1024:.0f} |",
                 flush=True,
             )

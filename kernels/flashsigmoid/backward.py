@@ -17,6 +17,7 @@ import torch
 import triton
 import triton.language as tl
 
+from flashsigmoid import hopper_backward
 from flashsigmoid.tiles import (
     load_rows,
     load_tile,
@@ -272,15 +273,18 @@ _backward_tuned = autotuned(backward_configs())
 def backward(do, q, k, v, seq_lens, bias, slopes, scale, causal, log_n):
     """dQ, dK, dV (B, N, H, D) and d bias ((B, H) float32, None without a bias tensor).
 
-    The arguments are the forward's (flashsigmoid.forward.forward) and dO.
+    The arguments are the forward's (flashsigmoid.forward.forward) and dO. On Hopper the
+    cases hopper_backward.applies() names run hopper_backward's kernels instead.
     """
     batch, n, heads, dim = q.shape
     do = do if do.stride(-1) == 1 else do.contiguous()
+    opts = kernel_options(q, n, dim)
+    if hopper_backward.applies(q, k, v, do, seq_lens, slopes, causal, opts):
+        return hopper_backward.backward(do, q, k, v, bias, scale, log_n)
     dq, dk, dv = (torch.empty(q.shape, dtype=q.dtype, device=q.device) for _ in range(3))
     dbias = None
     if bias is not None:
         dbias = torch.zeros(batch, heads, dtype=torch.float32, device=q.device)
-    opts = kernel_options(q, n, dim)
     bias_strides, flags = sequence_args(seq_lens, bias, slopes, log_n)
     args = (
         q, k, v, do, dq, dk, dv, dbias, seq_lens, bias, slopes,

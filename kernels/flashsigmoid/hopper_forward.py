@@ -22,9 +22,7 @@ with more registers each: setmaxnreg), nor a persistent walk with Q prefetched.
 
 from __future__ import annotations
 
-import functools
 import math
-import os
 from dataclasses import dataclass
 
 import torch
@@ -38,10 +36,10 @@ from triton.experimental.gluon.language.nvidia.hopper import (
     warpgroup_mma,
     warpgroup_mma_wait,
 )
-from triton.experimental.gluon.nvidia.hopper import TensorDescriptor
 
-from flashsigmoid import launcher
-from flashsigmoid.tuning import KernelOptions, tma_mode
+from flashsigmoid import hopper, launcher
+from flashsigmoid.hopper import a_operand_layout, descriptor, sigmoid_half, wgmma_layout
+from flashsigmoid.tuning import KernelOptions
 
 
 @dataclass(frozen=True)
@@ -64,40 +62,8 @@ def tiles_for(dim: int, n: int) -> HopperTiles:
 
 
 def applies(q, k, v, seq_lens, slopes, causal: bool, opts: KernelOptions) -> bool:
-    """Whether this kernel runs the forward of q, k, v (B, N, H, D).
-
-    FLASHSIGMOID_HOPPER=0 turns it off, and so does FLASHSIGMOID_TMA=0 (its reads are all
-    TMA): the Triton forward runs instead.
-    """
-    return (
-        os.environ.get("FLASHSIGMOID_HOPPER", "1") != "0"
-        and not opts.interpret
-        and seq_lens is None
-        and slopes is None
-        and not causal
-        and q.dtype in (torch.bfloat16, torch.float16)
-        and q.shape[-1] in (64, 128)
-        and all(t.stride(2) == t.shape[-1] for t in (q, k, v))
-        and _is_sm90(q.device)  # cached; before tma_mode, which other GPUs' forwards repeat
-        and tma_mode(opts, q, k, v) != "off"
-    )
-
-
-@functools.lru_cache(maxsize=16)
-def _is_sm90(device: torch.device) -> bool:
-    return torch.cuda.get_device_capability(device) == (9, 0)
-
-
-@functools.lru_cache(maxsize=16)
-def _sm_count(device: torch.device) -> int:
-    return torch.cuda.get_device_properties(device).multi_processor_count
-
-
-@gluon.jit
-def _tanh(x):
-    return gl.inline_asm_elementwise(
-        "tanh.approx.f32 $0, $1;", "=f,f", [x], dtype=gl.float32, is_pure=True, pack=1
-    )
+    """Whether this kernel runs the forward of q, k, v (B, N, H, D): hopper.applies, D 64 / 128."""
+    return hopper.applies((q, k, v), (64, 128), seq_lens, slopes, causal, opts)
 
 
 @gluon.jit
@@ -142,10 +108,9 @@ def _loader(q_desc, k_desc, v_desc, q_smem, k_smem, v_smem,
 
 @gluon.jit
 def _probs(s, half_scale, half_bias, dtype: gl.constexpr, p_layout: gl.constexpr):
-    """sigmoid(scale s + b) = 0.5 tanh(0.5 (scale s + b)) + 0.5: one MUFU op per logit,
-    as the A operand of the P V wgmma (registers)."""
-    t = _tanh(s * half_scale + half_bias)
-    return gl.convert_layout((t * 0.5 + 0.5).to(dtype), p_layout)
+    """sigmoid(scale s + b), one MUFU op per logit, as the A operand of the P V wgmma."""
+    p = sigmoid_half(s * half_scale + half_bias)
+    return gl.convert_layout(p.to(dtype), p_layout)
 
 
 @gluon.jit
@@ -155,15 +120,10 @@ def _compute(o_desc, q_smem, k_smem, v_smem, o_smem,
              H, n_m, n_kv, total,
              BLOCK_M: gl.constexpr, BLOCK_N: gl.constexpr, HEAD_D: gl.constexpr,
              STAGES: gl.constexpr, BIAS_TENSOR: gl.constexpr):  # fmt: skip
-    NW: gl.constexpr = gl.num_warps()
     dtype: gl.constexpr = o_desc.dtype
-    s_layout: gl.constexpr = gl.NVMMADistributedLayout(
-        version=[3, 0], warps_per_cta=[NW, 1], instr_shape=[16, BLOCK_N, 16]
-    )
-    o_layout: gl.constexpr = gl.NVMMADistributedLayout(
-        version=[3, 0], warps_per_cta=[NW, 1], instr_shape=[16, HEAD_D, 16]
-    )
-    p_layout: gl.constexpr = gl.DotOperandLayout(operand_index=0, parent=o_layout, k_width=2)
+    s_layout: gl.constexpr = wgmma_layout(gl.num_warps(), BLOCK_N)
+    o_layout: gl.constexpr = wgmma_layout(gl.num_warps(), HEAD_D)
+    p_layout: gl.constexpr = a_operand_layout(o_layout)
     s_zero = gl.zeros([BLOCK_M, BLOCK_N], gl.float32, s_layout)
     it = 0
     t = 0
@@ -266,24 +226,6 @@ def _forward_kernel(q_desc, k_desc, v_desc, o_desc,
     )  # fmt: skip
 
 
-_GL_DTYPE = {torch.bfloat16: gl.bfloat16, torch.float16: gl.float16}
-
-
-@functools.lru_cache(maxsize=64)
-def box_layout(rows: int, dim: int, dtype: torch.dtype) -> gl.NVMMASharedLayout:
-    """The shared-memory layout of a (1, rows, dim) box: 128-byte swizzle at D = 64 and 128."""
-    return gl.NVMMASharedLayout.get_default_for([1, rows, dim], _GL_DTYPE[dtype])
-
-
-def _descriptor(t: torch.Tensor, rows: int) -> TensorDescriptor:
-    """(B, N, H, D) with unit stride in D and H: a (B, N, H*D) descriptor, box (1, rows, D)."""
-    batch, n, heads, dim = t.shape
-    return TensorDescriptor(
-        t, [batch, n, heads * dim], [t.stride(0), t.stride(1), 1], [1, rows, dim],
-        box_layout(rows, dim, t.dtype),
-    )  # fmt: skip
-
-
 def forward(q, k, v, bias, scale: float, log_n: bool) -> torch.Tensor:
     """O for q, k, v (B, N, H, D) that pass applies(); bias (B, H) (any strides) or None;
     log_n: the bias is -log N (bias is then None)."""
@@ -292,11 +234,11 @@ def forward(q, k, v, bias, scale: float, log_n: bool) -> torch.Tensor:
     tiles = tiles_for(dim, n)
     n_m = triton.cdiv(n, tiles.block_m)
     total = n_m * batch * heads
-    programs = min(total, _sm_count(q.device) * tiles.programs_per_sm)
+    programs = min(total, hopper.sm_count(q.device) * tiles.programs_per_sm)
     bias_strides = (bias.stride(0), bias.stride(1)) if bias is not None else (0, 0)
     args = (
-        _descriptor(q, tiles.block_m), _descriptor(k, tiles.block_n),
-        _descriptor(v, tiles.block_n), _descriptor(out, tiles.block_m),
+        descriptor(q, tiles.block_m), descriptor(k, tiles.block_n),
+        descriptor(v, tiles.block_n), descriptor(out, tiles.block_m),
         bias, *bias_strides, -math.log(n) if log_n else 0.0, 0.5 * scale,
         n, heads, n_m, total,
     )  # fmt: skip

@@ -1,18 +1,19 @@
-"""Which forwards hopper_forward takes (its rule, on CPU tensors: the GPU facts patched in)."""
+"""Which forwards and backwards the Gluon kernels for Hopper take (hopper.applies, on CPU
+tensors with the GPU facts patched in)."""
 
 import dataclasses
 
 import pytest
 import torch
 
-from flashsigmoid import hopper_forward, tuning
+from flashsigmoid import hopper, hopper_backward, hopper_forward, tuning
 
 
 @pytest.fixture
 def on_hopper(monkeypatch):
     """applies() as on an H100 with TMA-ready inputs; returns (q, k, v, opts) of a base case."""
-    monkeypatch.setattr(hopper_forward, "tma_mode", lambda opts, *tensors: "auto")
-    monkeypatch.setattr(hopper_forward, "_is_sm90", lambda device: True)
+    monkeypatch.setattr(hopper, "tma_mode", lambda opts, *tensors: "auto")
+    monkeypatch.setattr(hopper, "_is_sm90", lambda device: True)
     monkeypatch.delenv("FLASHSIGMOID_HOPPER", raising=False)
     q, k, v = (torch.randn(2, 100, 4, 64, dtype=torch.bfloat16) for _ in range(3))
     opts = dataclasses.replace(tuning.kernel_options(q, 100, 64), interpret=False)
@@ -47,10 +48,10 @@ def test_everything_else_takes_the_triton_forward(on_hopper, monkeypatch):
 
 def test_no_tma_or_no_sm90_takes_the_triton_forward(on_hopper, monkeypatch):
     q, k, v, opts = on_hopper
-    monkeypatch.setattr(hopper_forward, "tma_mode", lambda opts, *tensors: "off")
+    monkeypatch.setattr(hopper, "tma_mode", lambda opts, *tensors: "off")
     assert not hopper_forward.applies(q, k, v, None, None, False, opts)
-    monkeypatch.setattr(hopper_forward, "tma_mode", lambda opts, *tensors: "on")
-    monkeypatch.setattr(hopper_forward, "_is_sm90", lambda device: False)
+    monkeypatch.setattr(hopper, "tma_mode", lambda opts, *tensors: "on")
+    monkeypatch.setattr(hopper, "_is_sm90", lambda device: False)
     assert not hopper_forward.applies(q, k, v, None, None, False, opts)
 
 
@@ -59,3 +60,16 @@ def test_tiles_cover_whole_warpgroups(dim, n):
     tiles = hopper_forward.tiles_for(dim, n)
     assert tiles.num_warps % 4 == 0 and tiles.block_m == 16 * tiles.num_warps
     assert tiles.programs_per_sm >= 1
+
+
+def test_the_backward_runs_on_hopper_at_head_dim_128_with_a_head_dense_do(on_hopper):
+    q, k, v, opts = on_hopper
+    assert not hopper_backward.applies(q, k, v, q, None, None, False, opts)  # D = 64
+    q, k, v = (torch.randn(2, 100, 4, 128, dtype=torch.bfloat16) for _ in range(3))
+    opts = dataclasses.replace(tuning.kernel_options(q, 100, 128), interpret=False)
+    do = torch.randn_like(q)
+    assert hopper_backward.applies(q, k, v, do, None, None, False, opts)
+    assert hopper_forward.applies(q, k, v, None, None, False, opts)
+    head_major = do.transpose(1, 2).contiguous().transpose(1, 2)
+    assert not hopper_backward.applies(q, k, v, head_major, None, None, False, opts)
+    assert not hopper_backward.applies(q, k, v, do, torch.tensor([100, 9]), None, False, opts)

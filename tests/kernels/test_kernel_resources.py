@@ -46,22 +46,26 @@ def test_reports_resources_of_both_kernels_without_a_gpu():
 
 HOPPER_SCRIPT = """
 import json
-from tools.kernel_resources import hopper_resources
+from tools.kernel_resources import hopper_backward_resources, hopper_resources
+from flashsigmoid.hopper_backward import CONSUMER_WARPS
 from flashsigmoid.hopper_forward import tiles_for
 rows = []
 for dim, n in ((64, 1024), (64, 1500), (128, 4096)):
     t = tiles_for(dim, n)
     rows.append(dict(hopper_resources(dim, n), warps=t.num_warps, programs=t.programs_per_sm,
                      cap=t.maxnreg or 0))
+for r in hopper_backward_resources():  # two consumers of CONSUMER_WARPS, one program per SM
+    rows.append(dict(r, warps=2 * CONSUMER_WARPS, programs=1, cap=0))
 print(json.dumps(rows))
 """
 SM90_SHARED, SM90_REGISTERS = 228 * 1024, 65536  # per SM
 
 
-def test_hopper_forward_tiles_fit_the_programs_they_promise_per_sm():
-    """Each pick of hopper_forward.tiles_for compiles for sm_90a, and programs_per_sm of it
-    fit one SM's shared memory (plus 1 KiB reserved per program) and registers (the loader
-    warp is padded to a warpgroup of 128 threads)."""
+def test_hopper_kernels_fit_the_programs_they_promise_per_sm():
+    """Each pick of hopper_forward.tiles_for, and hopper_backward's two kernels, compile for
+    sm_90a, and the programs per SM they count on fit one SM's shared memory (plus 1 KiB
+    reserved per program) and registers (the loader warp is padded to a warpgroup of 128
+    threads)."""
     proc = subprocess.run(
         [sys.executable, "-c", HOPPER_SCRIPT], cwd=ROOT, capture_output=True, text=True,
         timeout=300,

@@ -1,4 +1,5 @@
-"""The Gluon forward for Hopper (flashsigmoid.hopper_forward) against the float64 oracle.
+"""The Gluon kernels for Hopper (hopper_forward, and hopper_backward at D = 128) against the
+float64 oracle.
 
 Run through the device: `python -m pytest -m gpu tests/kernels -k hopper`.
 """
@@ -7,7 +8,7 @@ import pytest
 import torch
 
 import flashsigmoid
-from flashsigmoid import hopper_forward
+from flashsigmoid import hopper_backward, hopper_forward
 from tests.kernels.cases import inputs_of, make_bias, oracle, rel_err, strided_layout
 from tests.kernels.test_flash_sigmoid_gpu import assert_matches_oracle
 
@@ -20,18 +21,28 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def hopper_calls(monkeypatch):
-    """How many forwards hopper_forward ran in the test."""
+def _count(monkeypatch, module, name, shape_arg):
     calls = []
-    real = hopper_forward.forward
+    real = getattr(module, name)
 
     def counting(*args, **kwargs):
-        calls.append(args[0].shape)
+        calls.append(args[shape_arg].shape)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(hopper_forward, "forward", counting)
+    monkeypatch.setattr(module, name, counting)
     return calls
+
+
+@pytest.fixture
+def hopper_calls(monkeypatch):
+    """The q shapes of the forwards hopper_forward ran in the test."""
+    return _count(monkeypatch, hopper_forward, "forward", 0)
+
+
+@pytest.fixture
+def hopper_backward_calls(monkeypatch):
+    """The q shapes of the backwards hopper_backward ran in the test."""
+    return _count(monkeypatch, hopper_backward, "backward", 1)
 
 
 def _unpadded(batch, n, heads, dim, dtype, bias_kind, seed):
@@ -61,12 +72,16 @@ CASES = [
 
 
 @pytest.mark.parametrize("batch, n, heads, dim, dtype, bias_kind", CASES)
-def test_hopper_forward_matches_reference(hopper_calls, batch, n, heads, dim, dtype, bias_kind):
+def test_hopper_kernels_match_reference(
+    hopper_calls, hopper_backward_calls, batch, n, heads, dim, dtype, bias_kind
+):
+    """Output and gradients (the Gluon backward at D = 128, Triton's at 64)."""
     q, k, v, full, bias = _unpadded(batch, n, heads, dim, dtype, bias_kind, seed=n + dim)
     out = flashsigmoid.flash_sigmoid_attn(q, k, v, bias=bias)
     assert hopper_calls == [q.shape]
     want_bias = flashsigmoid.log_n_bias(full) if isinstance(bias, str) else bias
     assert_matches_oracle(out, (q, k, v, bias), oracle(q, k, v, full, want_bias, None, False))
+    assert hopper_backward_calls == ([q.shape] if dim == 128 else [])
 
 
 def test_hopper_and_triton_forwards_agree(monkeypatch, hopper_calls):
@@ -94,9 +109,10 @@ def test_hopper_forward_takes_head_dense_layouts(hopper_calls, layout, runs_here
     assert_matches_oracle(out, (q, k, v, None), want)
 
 
-def test_hopper_forward_compiles_and_replays_in_a_graph(hopper_calls):
-    """torch.compile(fullgraph=True) traces through it; a CUDA graph replays it."""
-    q, k, v, _, _ = _unpadded(4, 384, 4, 64, torch.bfloat16, "none", seed=11)
+@pytest.mark.parametrize("dim", [64, 128])
+def test_hopper_kernels_compile_and_replay_in_a_graph(hopper_calls, hopper_backward_calls, dim):
+    """torch.compile(fullgraph=True) traces through them; a CUDA graph replays them."""
+    q, k, v, _, _ = _unpadded(4, 384, 4, dim, torch.bfloat16, "none", seed=11)
 
     def attend(q, k, v):
         return flashsigmoid.flash_sigmoid_attn(q, k, v, bias="log_n")
@@ -120,3 +136,4 @@ def test_hopper_forward_compiles_and_replays_in_a_graph(hopper_calls):
         graph.replay()
         assert rel_err(static_out, attend(static_q, k.detach(), v.detach())) < 1e-3
     assert len(hopper_calls) >= 3
+    assert bool(hopper_backward_calls) == (dim == 128)

@@ -1,0 +1,94 @@
+"""What the Gluon kernels for Hopper (hopper_forward.py, hopper_backward.py) share: the rule
+for when they run, the TMA descriptors they read through, the GPU facts, and the sigmoid.
+
+They take unpadded, non-causal batches without ALiBi in bfloat16 or float16, (B, N, H, D)
+tensors whose (H, D) part is dense, on sm_90 only (wgmma): each tensor is read as a 3-D
+(B, N, H*D) tensor with a (1, rows, D) box, so rows past N read as zero and TMA stores drop
+them. Everything else, and the interpreter, takes the Triton kernels.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+
+import torch
+from triton.experimental import gluon
+from triton.experimental.gluon import language as gl
+from triton.experimental.gluon.nvidia.hopper import TensorDescriptor
+from triton.runtime.jit import constexpr_function
+
+from flashsigmoid.tuning import KernelOptions, tma_mode
+
+
+def applies(tensors, dims, seq_lens, slopes, causal: bool, opts: KernelOptions) -> bool:
+    """Whether a Gluon kernel for head dims ``dims`` runs on ``tensors`` (q, k, v, ...).
+
+    FLASHSIGMOID_HOPPER=0 turns the Gluon kernels off, and so does FLASHSIGMOID_TMA=0 (their
+    reads are all TMA): the Triton kernels run instead.
+    """
+    q = tensors[0]
+    return (
+        os.environ.get("FLASHSIGMOID_HOPPER", "1") != "0"
+        and not opts.interpret
+        and seq_lens is None
+        and slopes is None
+        and not causal
+        and q.dtype in (torch.bfloat16, torch.float16)
+        and q.shape[-1] in dims
+        and all(t.stride(2) == t.shape[-1] for t in tensors)
+        and _is_sm90(q.device)  # cached; before tma_mode, which other GPUs' kernels repeat
+        and tma_mode(opts, *tensors) != "off"
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _is_sm90(device: torch.device) -> bool:
+    return torch.cuda.get_device_capability(device) == (9, 0)
+
+
+@functools.lru_cache(maxsize=16)
+def sm_count(device: torch.device) -> int:
+    return torch.cuda.get_device_properties(device).multi_processor_count
+
+
+_GL_DTYPE = {torch.bfloat16: gl.bfloat16, torch.float16: gl.float16}
+
+
+@functools.lru_cache(maxsize=64)
+def box_layout(rows: int, dim: int, dtype: torch.dtype) -> gl.NVMMASharedLayout:
+    """The shared-memory layout of a (1, rows, dim) box: 128-byte swizzle at D = 64 and 128."""
+    return gl.NVMMASharedLayout.get_default_for([1, rows, dim], _GL_DTYPE[dtype])
+
+
+def descriptor(t: torch.Tensor, rows: int) -> TensorDescriptor:
+    """(B, N, H, D) with unit stride in D and H: a (B, N, H*D) descriptor, box (1, rows, D)."""
+    batch, n, heads, dim = t.shape
+    return TensorDescriptor(
+        t, [batch, n, heads * dim], [t.stride(0), t.stride(1), 1], [1, rows, dim],
+        box_layout(rows, dim, t.dtype),
+    )  # fmt: skip
+
+
+@gluon.jit
+def sigmoid_half(x_half):
+    """sigmoid(x) = 0.5 tanh(x / 2) + 0.5 from x / 2: one MUFU op (tanh.approx.f32)."""
+    t = gl.inline_asm_elementwise(
+        "tanh.approx.f32 $0, $1;", "=f,f", [x_half], dtype=gl.float32, is_pure=True, pack=1
+    )
+    return t * 0.5 + 0.5
+
+
+@constexpr_function
+def wgmma_layout(num_warps: int, n: int):
+    """The register layout of a wgmma result (rows, n) whose rows num_warps warps split."""
+    return gl.NVMMADistributedLayout(
+        version=[3, 0], warps_per_cta=[num_warps, 1], instr_shape=[16, n, 16]
+    )
+
+
+@constexpr_function
+def a_operand_layout(acc_layout):
+    """The layout of a bf16 / fp16 tile fed from registers as the A operand of a wgmma into an
+    accumulator of acc_layout."""
+    return gl.DotOperandLayout(operand_index=0, parent=acc_layout, k_width=2)
