@@ -15,6 +15,7 @@ import os
 import torch
 from triton.experimental import gluon
 from triton.experimental.gluon import language as gl
+from triton.experimental.gluon.language.nvidia.hopper import mbarrier, tma
 from triton.experimental.gluon.nvidia.hopper import TensorDescriptor
 from triton.runtime.jit import constexpr_function
 
@@ -68,6 +69,25 @@ def descriptor(t: torch.Tensor, rows: int) -> TensorDescriptor:
         t, [batch, n, heads * dim], [t.stride(0), t.stride(1), 1], [1, rows, dim],
         box_layout(rows, dim, t.dtype),
     )  # fmt: skip
+
+
+@gluon.jit
+def bias_of(Bias, stride_bias_b, stride_bias_h, bias_value, b, h, BIAS_TENSOR: gl.constexpr):
+    """The bias of (batch b, head h): Bias[b, h] with a bias tensor, else bias_value."""
+    if BIAS_TENSOR:
+        return gl.load(Bias + b * stride_bias_b + h * stride_bias_h)
+    else:
+        return bias_value
+
+
+@gluon.jit
+def ring_load(desc, b, row, col, ready, empty, smem, i, STAGES: gl.constexpr):
+    """Copies the box at [b, row, col] into slot i % STAGES once the consumers have freed
+    it (a fresh mbarrier passes a wait on the opposite parity: the first lap does not wait)."""
+    s = i % STAGES
+    mbarrier.wait(empty.index(s), ((i // STAGES) & 1) ^ 1)
+    mbarrier.expect(ready.index(s), desc.block_type.nbytes)
+    tma.async_copy_global_to_shared(desc, [b, row, col], ready.index(s), smem.index(s))
 
 
 @gluon.jit

@@ -40,7 +40,14 @@ from triton.experimental.gluon.language.nvidia.hopper import (
 )
 
 from flashsigmoid import hopper, launcher
-from flashsigmoid.hopper import a_operand_layout, descriptor, sigmoid_half, wgmma_layout
+from flashsigmoid.hopper import (
+    a_operand_layout,
+    bias_of,
+    descriptor,
+    ring_load,
+    sigmoid_half,
+    wgmma_layout,
+)
 from flashsigmoid.tuning import KernelOptions
 
 
@@ -66,14 +73,6 @@ def applies(q, k, v, do, seq_lens, slopes, causal: bool, opts: KernelOptions) ->
 
 
 @gluon.jit
-def _bias_of(Bias, stride_bias_b, stride_bias_h, bias_value, b, h, BIAS_TENSOR: gl.constexpr):
-    if BIAS_TENSOR:
-        return gl.load(Bias + b * stride_bias_b + h * stride_bias_h)
-    else:
-        return bias_value
-
-
-@gluon.jit
 def _ring(desc, ROWS: gl.constexpr, HEAD_D: gl.constexpr, STAGES: gl.constexpr):
     """STAGES slots for (1, ROWS, HEAD_D) boxes of desc, with a ready barrier per slot (the
     loader's TMA transaction) and an empty one (both consumers arrive)."""
@@ -84,16 +83,6 @@ def _ring(desc, ROWS: gl.constexpr, HEAD_D: gl.constexpr, STAGES: gl.constexpr):
         mbarrier.init(ready.index(i), count=1)
         mbarrier.init(empty.index(i), count=2)
     return smem, ready, empty
-
-
-@gluon.jit
-def _ring_load(desc, b, row, col, ready, empty, smem, i, STAGES: gl.constexpr):
-    """Copies the box at [b, row, col] into slot i % STAGES once the compute warps have freed
-    it (a fresh mbarrier passes a wait on the opposite parity: the first lap does not wait)."""
-    s = i % STAGES
-    mbarrier.wait(empty.index(s), ((i // STAGES) & 1) ^ 1)
-    mbarrier.expect(ready.index(s), desc.block_type.nbytes)
-    tma.async_copy_global_to_shared(desc, [b, row, col], ready.index(s), smem.index(s))
 
 
 @gluon.jit
@@ -110,8 +99,8 @@ def _loader(res0_desc, res1_desc, res0_smem, res1_smem, res_bar,
         tma.async_copy_global_to_shared(res0_desc, [b, row, col], res_bar, res0_smem.index(c))
         tma.async_copy_global_to_shared(res1_desc, [b, row, col], res_bar, res1_smem.index(c))
     for j in range(n_steps):
-        _ring_load(ring0_desc, b, j * STEP, col, ring0_ready, ring0_empty, ring0_smem, j, STAGES)
-        _ring_load(ring1_desc, b, j * STEP, col, ring1_ready, ring1_empty, ring1_smem, j, STAGES)
+        ring_load(ring0_desc, b, j * STEP, col, ring0_ready, ring0_empty, ring0_smem, j, STAGES)
+        ring_load(ring1_desc, b, j * STEP, col, ring1_ready, ring1_empty, ring1_smem, j, STAGES)
 
 
 @gluon.jit
@@ -180,7 +169,7 @@ def _dkdv_kernel(q_desc, k_desc, v_desc, do_desc, dk_desc, dv_desc,
     h = pid_bh % H
     col = h * HEAD_D
     n0 = pid_n * 2 * HALF
-    half_bias = 0.5 * _bias_of(Bias, stride_bias_b, stride_bias_h, bias_value, b, h, BIAS_TENSOR)
+    half_bias = 0.5 * bias_of(Bias, stride_bias_b, stride_bias_h, bias_value, b, h, BIAS_TENSOR)
     q_smem, q_ready, q_empty = _ring(q_desc, BLOCK_M, HEAD_D, STAGES)
     do_smem, do_ready, do_empty = _ring(do_desc, BLOCK_M, HEAD_D, STAGES)
     k_smem = gl.allocate_shared_memory(k_desc.dtype, [2, 1, HALF, HEAD_D], k_desc.layout)
@@ -260,7 +249,7 @@ def _dq_kernel(q_desc, k_desc, v_desc, do_desc, dq_desc,
     h = pid_bh % H
     col = h * HEAD_D
     m0 = pid_m * 2 * HALF
-    half_bias = 0.5 * _bias_of(Bias, stride_bias_b, stride_bias_h, bias_value, b, h, BIAS_TENSOR)
+    half_bias = 0.5 * bias_of(Bias, stride_bias_b, stride_bias_h, bias_value, b, h, BIAS_TENSOR)
     q_smem = gl.allocate_shared_memory(q_desc.dtype, [2, 1, HALF, HEAD_D], q_desc.layout)
     do_smem = gl.allocate_shared_memory(do_desc.dtype, [2, 1, HALF, HEAD_D], do_desc.layout)
     qdo_bar = gl.allocate_shared_memory(gl.int64, [1], mbarrier.MBarrierLayout())

@@ -38,7 +38,14 @@ from triton.experimental.gluon.language.nvidia.hopper import (
 )
 
 from flashsigmoid import hopper, launcher
-from flashsigmoid.hopper import a_operand_layout, descriptor, sigmoid_half, wgmma_layout
+from flashsigmoid.hopper import (
+    a_operand_layout,
+    bias_of,
+    descriptor,
+    ring_load,
+    sigmoid_half,
+    wgmma_layout,
+)
 from flashsigmoid.tuning import KernelOptions
 
 
@@ -79,29 +86,14 @@ def _loader(q_desc, k_desc, v_desc, q_smem, k_smem, v_smem,
             H, n_m, n_kv, total,
             BLOCK_M: gl.constexpr, BLOCK_N: gl.constexpr, HEAD_D: gl.constexpr,
             STAGES: gl.constexpr):  # fmt: skip
-    # Waits on "empty" use the opposite parity: a fresh mbarrier passes it, so the first lap
-    # of each ring does not wait.
     it = 0
     t = 0
     for tile in range(gl.program_id(0), total, gl.num_programs(0)):
         b, m0, col = _tile_origin(tile, n_m, H, BLOCK_M, HEAD_D)
-        qb = t % 2
-        mbarrier.wait(q_empty.index(qb), ((t // 2) & 1) ^ 1)
-        mbarrier.expect(q_ready.index(qb), q_desc.block_type.nbytes)
-        tma.async_copy_global_to_shared(q_desc, [b, m0, col], q_ready.index(qb), q_smem.index(qb))
+        ring_load(q_desc, b, m0, col, q_ready, q_empty, q_smem, t, 2)  # Q double-buffered
         for j in range(n_kv):
-            s = it % STAGES
-            lap = ((it // STAGES) & 1) ^ 1
-            mbarrier.wait(k_empty.index(s), lap)
-            mbarrier.expect(k_ready.index(s), k_desc.block_type.nbytes)
-            tma.async_copy_global_to_shared(
-                k_desc, [b, j * BLOCK_N, col], k_ready.index(s), k_smem.index(s)
-            )
-            mbarrier.wait(v_empty.index(s), lap)
-            mbarrier.expect(v_ready.index(s), v_desc.block_type.nbytes)
-            tma.async_copy_global_to_shared(
-                v_desc, [b, j * BLOCK_N, col], v_ready.index(s), v_smem.index(s)
-            )
+            ring_load(k_desc, b, j * BLOCK_N, col, k_ready, k_empty, k_smem, it, STAGES)
+            ring_load(v_desc, b, j * BLOCK_N, col, v_ready, v_empty, v_smem, it, STAGES)
             it += 1
         t += 1
 
@@ -129,10 +121,8 @@ def _compute(o_desc, q_smem, k_smem, v_smem, o_smem,
     t = 0
     for tile in range(gl.program_id(0), total, gl.num_programs(0)):
         b, m0, col = _tile_origin(tile, n_m, H, BLOCK_M, HEAD_D)
-        if BIAS_TENSOR:
-            bias = gl.load(Bias + b * stride_bias_b + (col // HEAD_D) * stride_bias_h)
-        else:
-            bias = bias_value
+        bias = bias_of(Bias, stride_bias_b, stride_bias_h, bias_value, b, col // HEAD_D,
+                       BIAS_TENSOR)  # fmt: skip
         half_bias = 0.5 * bias
         qb = t % 2
         mbarrier.wait(q_ready.index(qb), (t // 2) & 1)
