@@ -1,8 +1,8 @@
-# Source this on a machine that already has the pinned torch stack but no internet (the GPU
-# machines of the device tool): it installs the wheels carried in .whl/ into /tmp/site, and
-# gives tools/venv.sh a .venv that is that machine's own Python, so recipes and tools run as
-# they do on a workstation. Fetch the wheels with the `pip download` line of the device
-# tool's README for the packages KINDS.md does not list (lhotse, jiwer, omegaconf, ...).
+# Source this on a GPU machine that has the pinned torch stack but no internet: it installs the
+# wheels in .whl/ into /tmp/site, and gives tools/venv.sh a .venv that is that machine's own
+# Python, so recipes and tools run as they do on a workstation. Fill .whl/ beforehand with
+# `pip download --no-deps -d .whl lhotse jiwer omegaconf ...` (the packages pyproject.toml
+# adds to torch and triton).
 _sigasr_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
     --target /tmp/site "$_sigasr_root"/.whl/*.whl || return 1

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# FlashSigmoid's GPU checks and benchmarks in one device call, each part under its own limit.
+# FlashSigmoid's GPU checks and benchmarks on a machine with a CUDA GPU, each part under its
+# own time limit.
 #
 #   bash tools/gpu_checks.sh [part ...]      (default: tests asr d128)
 #
@@ -7,17 +8,17 @@
 #   tests (450)      GPU tests: the bf16 reference sweep, autotuned tiles, torch.compile (of
 #                    the kernels and the encoder layers), CUDA graphs, fast launch
 #   tests-fp16 (450), tests-fp32 (550)   the reference sweep in that dtype (each ~20 s a
-#                    case on an H100: give each its own device call)
+#                    case on an H100: run each on its own)
 #   sweep (300)      tools/tile_sweep.py --candidates at the ASR shapes and 4,16,4096,128
 #   asr (150), padded (150), d128 (300)   sigasr bench attention --graph (GPU time)
 #   paper (320)      sigasr bench attention --set paper (eager)
 #   training (300), training-compile (550)   sigasr bench training [--compile]
 #
 # A part that runs past its limit gets SIGINT (pytest and the benchmarks print what they
-# have), then SIGKILL 5 s later: a hung compile cannot eat the device call. Outputs go to
-# $OUT (the device tool's folder) or ./gpu-checks, one .txt per part, packed into one
-# gpu-checks.tgz at the end (a device call brings back at most 8 files). On a machine
-# without lhotse and friends the wheels in .whl/ are installed first (tools/device_env.sh).
+# have), then SIGKILL 5 s later: a hung compile cannot stall the rest. Outputs go to $OUT if
+# set, else ./gpu-checks: one .txt per part and summary.txt, packed into gpu-checks.tgz at the
+# end. On a machine without lhotse and friends the wheels in .whl/ are installed first
+# (tools/device_env.sh).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 parts=(${@:-tests asr d128})
@@ -45,7 +46,7 @@ part() {  # part NAME LIMIT COMMAND...
     python3 -c "import torch, triton; print('torch', torch.__version__, 'triton', triton.__version__)"
 } | tee "$out/summary.txt"
 
-bench=(python3 tools/bench_attention.py)
+bench=(python3 -m sigasr bench attention)
 sweep_dtype=(python3 -m pytest -m gpu tests/kernels -v -p no:cacheprovider -k)
 for p in "${parts[@]}"; do
     case $p in

@@ -57,7 +57,7 @@ def host_us(call) -> float:
 
 @contextlib.contextmanager
 def plain_launches():
-    """Launches through ``kernel[grid](...)`` as before v5, for comparison."""
+    """Launches through Triton's ``kernel[grid](...)`` instead of the cached binary."""
     from flashsigmoid import launcher
 
     fast = launcher.launch
@@ -70,7 +70,7 @@ def plain_launches():
 
 def measure(shape) -> dict:
     import flashsigmoid
-    from flashsigmoid.benchmark import candidates, problem, time_passes
+    from sigasr.benchmarks.attention import candidates, problem, time_passes
 
     q, k, v, lengths = problem(shape)
     rows = candidates(shape, lengths)
@@ -85,7 +85,7 @@ def measure(shape) -> dict:
     def fwd_bwd(fn):
         return lambda: torch.autograd.grad(fn(q, k, v, lengths), (q, k, v), dout)
 
-    def explicit_bias(q, k, v, lengths):  # the v4 way of asking for b = -log n
+    def explicit_bias(q, k, v, lengths):  # b = -log n as a tensor
         bias = flashsigmoid.log_n_bias(lengths)
         return flashsigmoid.flash_sigmoid_attn(q, k, v, seq_lens=seq_lens, bias=bias)
 
@@ -121,7 +121,7 @@ def breakdown(shape) -> None:
     import flashsigmoid
     from flashsigmoid import backward as bwd
     from flashsigmoid import launcher
-    from flashsigmoid.benchmark import problem
+    from sigasr.benchmarks.attention import problem
 
     q, k, v, lengths = problem(shape)
     seq_lens = lengths if shape.padded else None
@@ -231,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
         print("host_overhead: needs a CUDA GPU; none is visible.")
         return 2
     from flashsigmoid import launcher
-    from flashsigmoid.benchmark import Shape
+    from sigasr.benchmarks.attention import Shape
 
     shapes = [Shape(*s, padded=padded) for padded in (False, True) for s in ASR_SHAPES]
     if args.breakdown:

@@ -2,7 +2,7 @@
 
     python tools/kernel_resources.py [--dims 64 128] [--arch 90] [--candidates]
 
-Compiles the forward and backward kernels with every autotuning config (tuning.py) for an
+Compiles the forward and backward kernels with every autotuning candidate (tiles.py) for an
 sm_<arch> target through Triton's own compiler and ptxas (bundled with triton), and prints one
 table row per kernel, head dim and config: registers per thread, spill stores and loads
 (bytes per thread) and shared memory per program. Runs on a machine with no GPU: a way to
@@ -34,12 +34,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # tile_sweep, for --ca
 from flashsigmoid import hopper, hopper_backward, hopper_forward  # noqa: E402
 from flashsigmoid.backward import _backward_kernel  # noqa: E402
 from flashsigmoid.forward import _forward_kernel  # noqa: E402
-from flashsigmoid.tuning import (  # noqa: E402
-    backward_configs,
-    forward_configs,
-    tile_configs,
-    tile_label,
+from flashsigmoid.tiles import (  # noqa: E402
+    BACKWARD_CANDIDATES,
+    FORWARD_CANDIDATES,
+    HOPPER_DKDV,
+    HOPPER_DQ,
+    Tile,
+    hopper_forward_tiles,
 )
+from flashsigmoid.tuning import configs as tile_configs  # noqa: E402
 
 PTXAS = Path(triton.__file__).parent / "backends" / "nvidia" / "bin" / "ptxas"
 TENSORS = {  # pointer arguments and their element types
@@ -115,10 +118,10 @@ def gluon_resources(
 def hopper_resources(dim: int, n: int) -> dict:
     """gluon_resources() of hopper_forward's kernel with the tiles it picks for (dim, n), -log N
     bias."""
-    t = hopper_forward.tiles_for(dim, n)
+    t = hopper_forward_tiles(dim, n)
     boxes = dict(q_desc=t.block_m, k_desc=t.block_n, v_desc=t.block_n, o_desc=t.block_m)
     constexprs = dict(
-        HEAD_D=dim, BLOCK_M=t.block_m, BLOCK_N=t.block_n, STAGES=t.stages, BIAS_TENSOR=False,
+        HEAD_D=dim, BLOCK_M=t.block_m, BLOCK_N=t.block_n, STAGES=t.num_stages, BIAS_TENSOR=False,
         Bias=None,
     )  # fmt: skip
     return gluon_resources(hopper_forward._forward_kernel, dim, boxes, constexprs,
@@ -130,19 +133,22 @@ def hopper_backward_resources() -> tuple[dict, dict]:
     tensor and its gradient."""
     hb = hopper_backward
     regs = dict(CONSUMER_REGS=hb.CONSUMER_REGS, LOADER_REGS=hb.LOADER_REGS)
-    step, half, stages = hb.DKDV_TILES
-    boxes = dict(q_desc=step, do_desc=step, k_desc=half, v_desc=half, dk_desc=half, dv_desc=half)
+    t = HOPPER_DKDV  # each consumer owns t.block_n keys, steps over t.block_m queries
+    boxes = dict(q_desc=t.block_m, do_desc=t.block_m, k_desc=t.block_n, v_desc=t.block_n,
+                 dk_desc=t.block_n, dv_desc=t.block_n)  # fmt: skip
     constexprs = dict(
-        HEAD_D=128, BLOCK_M=step, HALF=half, STAGES=stages, BIAS_TENSOR=True, NEED_DB=True,
+        HEAD_D=128, BLOCK_M=t.block_m, HALF=t.block_n, STAGES=t.num_stages, BIAS_TENSOR=True,
+        NEED_DB=True, **regs,
+    )  # fmt: skip
+    dkdv = gluon_resources(hb._dkdv_kernel, 128, boxes, constexprs, t.num_warps)
+    t = HOPPER_DQ  # each consumer owns t.block_m queries, steps over t.block_n keys
+    boxes = dict(q_desc=t.block_m, do_desc=t.block_m, dq_desc=t.block_m, k_desc=t.block_n,
+                 v_desc=t.block_n)  # fmt: skip
+    constexprs = dict(
+        HEAD_D=128, HALF=t.block_m, BLOCK_N=t.block_n, STAGES=t.num_stages, BIAS_TENSOR=True,
         **regs,
     )  # fmt: skip
-    dkdv = gluon_resources(hb._dkdv_kernel, 128, boxes, constexprs, hb.CONSUMER_WARPS)
-    step, half, stages = hb.DQ_TILES
-    boxes = dict(q_desc=half, do_desc=half, dq_desc=half, k_desc=step, v_desc=step)
-    constexprs = dict(
-        HEAD_D=128, HALF=half, BLOCK_N=step, STAGES=stages, BIAS_TENSOR=True, **regs
-    )  # fmt: skip
-    return dkdv, gluon_resources(hb._dq_kernel, 128, boxes, constexprs, hb.CONSUMER_WARPS)
+    return dkdv, gluon_resources(hb._dq_kernel, 128, boxes, constexprs, t.num_warps)
 
 
 def _ptxas_report(source, options: dict, arch: int) -> dict:
@@ -180,12 +186,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"triton {triton.__version__}, sm_{args.arch}a, bf16, padded, bias log_n, non-causal\n")
     print("| kernel | D | tiles | registers | spill stores / loads (B) | shared memory (KiB) |")
     print("|---|---|---|---|---|---|")
-    forward_list, backward_list = forward_configs(), backward_configs()
+    forward_list, backward_list = (
+        tile_configs(FORWARD_CANDIDATES),
+        tile_configs(BACKWARD_CANDIDATES),
+    )
     if args.candidates:
-        from tile_sweep import BACKWARD_CANDIDATES, FORWARD_CANDIDATES
+        from tile_sweep import MORE_BACKWARD, MORE_FORWARD
 
-        forward_list += tile_configs(FORWARD_CANDIDATES)
-        backward_list += tile_configs(BACKWARD_CANDIDATES)
+        forward_list += tile_configs(MORE_FORWARD)
+        backward_list += tile_configs(MORE_BACKWARD)
     kernels = (("forward", _forward_kernel, forward_list),
                ("backward", _backward_kernel, backward_list))  # fmt: skip
     for which, kernel, configs in kernels:
@@ -193,15 +202,15 @@ def main(argv: list[str] | None = None) -> int:
             for config in configs:
                 r = resources(kernel, which, dim, config, args.arch)
                 print(
-                    f"| {which} | {dim} | {tile_label(config.all_kwargs())} | {r['registers']} "
+                    f"| {which} | {dim} | {Tile.of(config.all_kwargs()).label()} | {r['registers']} "
                     f"| {r['spill_stores']} / {r['spill_loads']} | {r['shared'] / 1024:.0f} |",
                     flush=True,
                 )
     if args.arch == 90:
         for dim, n in ((64, 1024), (64, 1500), (128, 4096)):
-            tiles = hopper_forward.tiles_for(dim, n)
+            tiles = hopper_forward_tiles(dim, n)
             r = hopper_resources(dim, n)
-            label = f"{tiles.block_m}x{tiles.block_n} {tiles.num_warps}w+1 {tiles.stages}s"
+            label = f"{tiles.block_m}x{tiles.block_n} {tiles.num_warps}w+1 {tiles.num_stages}s"
             print(
                 f"| hopper forward (N {n}) | {dim} | {label} | {r['registers']} "
                 f"| {r['spill_stores']} / {r['spill_loads']} | {r['shared'] / 1024:.0f} |",

@@ -6,10 +6,10 @@ For each shape (B,H,N,D; bf16, non-causal, in-kernel -log n bias) runs Triton's 
 over the forward and the backward configs and prints every config's median ms and TFLOP/s
 (4 B H N^2 D forward, 2.5x that backward), best first. The autotuner times CUDA-graph
 replays (tuning.tuning_bench) with fewer repeats than the benchmark, so compare configs with
-one another rather than with the benchmark's tables. --candidates adds tiles that tuning.py
-does not list, to decide what it should list (tools/kernel_resources.py screens them for
-spills first). It sweeps the Triton kernels, so it turns hopper_forward off
-(FLASHSIGMOID_HOPPER=0), which would otherwise run these unpadded forwards on Hopper.
+one another rather than with the benchmark's tables. --candidates adds the tiles below, which
+flashsigmoid/tiles.py does not list, to decide what it should list (tools/kernel_resources.py
+screens them for spills first). It sweeps the Triton kernels, so it turns the Gluon kernels
+off (FLASHSIGMOID_HOPPER=0), which would otherwise run these unpadded forwards on Hopper.
 """
 
 from __future__ import annotations
@@ -23,35 +23,34 @@ import triton
 
 import flashsigmoid
 from flashsigmoid import backward, forward, tuning
-from flashsigmoid.benchmark import Shape, parse_shape, problem
-from flashsigmoid.tuning import backward_configs, forward_configs, tile_configs, tile_label
+from flashsigmoid.tiles import BACKWARD_CANDIDATES, FORWARD_CANDIDATES, Tile
+from sigasr.benchmarks.attention import Shape, parse_shape, problem
 
-# Timed on v10 (2026-11-27, one H100; docs/benchmarks.md "Run: v11"): none beat the
-# listed tiles. For 64,8,256, where the forward misses cuDNN: 256-row tiles (one program per
-# (batch, head) there) and register caps (the 6th entry) that fit more programs on an SM:
-# 64 x 32 at 128 registers (4 programs of 4 warps, from 2), 128 x 64 8 warps at 128 (2, from
-# 1), 64 x 64 at 168 (3, from 2); the backward's capped 32 x 64; for D = 128, 128 x 32 and
-# 128 x 16 TMA tiles at 128 (2 programs, from 1). Kept here to re-sweep after kernel changes.
-FORWARD_CANDIDATES = [(64, 128, 4, 3), (128, 64, 8, 4), (64, 64, 4, 2), (128, 64, 4, 3, True),
-                      (64, 64, 4, 3, True), (256, 64, 8, 3), (256, 32, 8, 3),
-                      (256, 32, 8, 3, True), (64, 32, 4, 3, False, 128),
-                      (64, 32, 4, 3, True, 128), (128, 64, 8, 3, False, 128),
-                      (64, 64, 4, 3, False, 168), (128, 32, 8, 2, True, 128),
-                      (128, 16, 8, 3, True, 128)]  # fmt: skip
-BACKWARD_CANDIDATES = [
-    (32, 128, 8, 3), (32, 64, 8, 3), (16, 128, 8, 3), (64, 64, 8, 3), (16, 64, 4, 3),
-    (64, 128, 8, 2), (32, 128, 4, 3, True), (64, 128, 8, 4, True), (32, 64, 4, 3, True, 128),
-]  # fmt: skip
+# Tiles that lost to the listed ones in earlier sweeps, kept to re-sweep after kernel changes.
+# For 64,8,256: 256-row tiles (one program per (batch, head) there) and register caps that fit
+# more programs on an SM; for D = 128, 128 x 32 and 128 x 16 TMA tiles capped at 128 registers.
+MORE_FORWARD = (
+    Tile(64, 128, 4, 3), Tile(128, 64, 8, 4), Tile(64, 64, 4, 2), Tile(64, 64, 4, 3, True),
+    Tile(256, 64, 8, 3), Tile(256, 32, 8, 3), Tile(256, 32, 8, 3, True),
+    Tile(64, 32, 4, 3, False, 128), Tile(64, 32, 4, 3, True, 128),
+    Tile(128, 64, 8, 3, False, 128), Tile(64, 64, 4, 3, False, 168),
+    Tile(128, 32, 8, 2, True, 128), Tile(128, 16, 8, 3, True, 128),
+)  # fmt: skip
+MORE_BACKWARD = (
+    Tile(32, 128, 8, 3), Tile(32, 64, 8, 3), Tile(16, 128, 8, 3), Tile(64, 64, 8, 3),
+    Tile(16, 64, 4, 3), Tile(64, 128, 8, 2), Tile(32, 128, 4, 3, True),
+    Tile(64, 128, 8, 4, True), Tile(32, 64, 4, 3, True, 128),
+)  # fmt: skip
 
 
 def sweep(shape: Shape, candidates: bool) -> list[tuple[str, str, float]]:
     """(pass, config, ms) for every config that ran, from fresh autotuners."""
-    fwd_configs = forward_configs() + (tile_configs(FORWARD_CANDIDATES) if candidates else [])
-    bwd_configs = backward_configs() + (tile_configs(BACKWARD_CANDIDATES) if candidates else [])
+    fwd_tiles = FORWARD_CANDIDATES + (MORE_FORWARD if candidates else ())
+    bwd_tiles = BACKWARD_CANDIDATES + (MORE_BACKWARD if candidates else ())
     tuning._TUNED.clear()
     os.environ["FLASHSIGMOID_HOPPER"] = "0"
-    forward._forward_tuned = forward.autotuned(fwd_configs)
-    backward._backward_tuned = backward.autotuned(bwd_configs)
+    forward._forward_tuned = forward.autotuned(fwd_tiles)
+    backward._backward_tuned = backward.autotuned(bwd_tiles)
     q, k, v, _ = problem(shape)
     out = flashsigmoid.flash_sigmoid_attn(q, k, v, bias="log_n")
     torch.autograd.grad(out, (q, k, v), torch.randn_like(out))
@@ -59,7 +58,7 @@ def sweep(shape: Shape, candidates: bool) -> list[tuple[str, str, float]]:
     for name, autotuner in (("fwd", forward._forward_tuned), ("bwd", backward._backward_tuned)):
         for config, ms in autotuner.configs_timings.items():
             rows.append(
-                (name, tile_label(config.all_kwargs()), ms[0] if isinstance(ms, list) else ms)
+                (name, Tile.of(config.all_kwargs()).label(), ms[0] if isinstance(ms, list) else ms)
             )
     return rows
 
@@ -70,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         "--shapes", nargs="+", default=["64,8,256,64", "32,8,750,64", "16,8,1500,64",
                                         "32,4,750,64", "4,16,4096,128"],
     )  # fmt: skip
-    parser.add_argument("--candidates", action="store_true", help="also tiles tuning.py lacks")
+    parser.add_argument("--candidates", action="store_true", help="also tiles tiles.py lacks")
     args = parser.parse_args(argv)
     try:
         shapes = [parse_shape(text) for text in args.shapes]

@@ -12,7 +12,7 @@ import math
 import torch
 from torch import Tensor
 
-from flashsigmoid.dispatch import use_triton
+from flashsigmoid.dispatch import uses_kernels
 from flashsigmoid.reference import bias_to_bh, log_n_bias, sigmoid_attn_reference
 from flashsigmoid.rope import apply_rope
 
@@ -74,7 +74,7 @@ def flash_sigmoid_attn(
         (B, N, H, D) in q's dtype.
     """
     _check_inputs(q, k, v, bias)
-    if not use_triton(q):
+    if not uses_kernels(q):  # the PyTorch reference; dispatch.route picks the kernels
         return sigmoid_attn_reference(
             q, k, v, seq_lens=seq_lens, bias=bias, alibi_slopes=alibi_slopes, scale=scale,
             causal=causal,
@@ -127,7 +127,7 @@ def _check_inputs(q: Tensor, k: Tensor, v: Tensor, bias) -> None:
     if not (q.device == k.device == v.device):
         raise ValueError(f"q, k, v must be on one device, got {q.device}, {k.device}, {v.device}")
     dim = q.shape[-1]
-    if use_triton(q) and dim > 256:
+    if uses_kernels(q) and dim > 256:
         raise ValueError(f"head dim D={dim}: the kernels take D up to 256")
 
 

@@ -17,23 +17,17 @@ import torch
 import triton
 import triton.language as tl
 
-from flashsigmoid import hopper_backward
-from flashsigmoid.tiles import (
+from flashsigmoid.tile_math import (
     load_rows,
     load_tile,
     probs_tile,
     row_source,
+    sequence_args,
     sequence_terms,
     store_rows,
 )
-from flashsigmoid.tuning import (
-    autotuner,
-    backward_configs,
-    kernel_options,
-    launch,
-    sequence_args,
-    tma_mode,
-)
+from flashsigmoid.tiles import BACKWARD_CANDIDATES
+from flashsigmoid.tuning import autotuner, launch_tiled
 
 
 @triton.jit
@@ -262,25 +256,20 @@ def _zero_dbias(nargs, reset_only=False):
         nargs["dBias"].zero_()
 
 
-def autotuned(configs: list[triton.Config]):
-    """The backward kernel under Triton's autotuner, over configs."""
-    return autotuner(_backward_kernel, configs, pre_hook=_zero_dbias)
+def autotuned(tiles):
+    """The backward kernel under Triton's autotuner, over tiles."""
+    return autotuner(_backward_kernel, tiles, pre_hook=_zero_dbias)
 
 
-_backward_tuned = autotuned(backward_configs())
+_backward_tuned = autotuned(BACKWARD_CANDIDATES)
 
 
-def backward(do, q, k, v, seq_lens, bias, slopes, scale, causal, log_n):
+def backward(do, q, k, v, seq_lens, bias, slopes, scale, causal, log_n, plan):
     """dQ, dK, dV (B, N, H, D) and d bias ((B, H) float32, None without a bias tensor).
 
-    The arguments are the forward's (flashsigmoid.forward.forward) and dO. On Hopper the
-    cases hopper_backward.applies() names run hopper_backward's kernels instead.
+    The arguments are the forward's (forward.forward) and dO, with unit stride in D.
     """
     batch, n, heads, dim = q.shape
-    do = do if do.stride(-1) == 1 else do.contiguous()
-    opts = kernel_options(q, n, dim)
-    if hopper_backward.applies(q, k, v, do, seq_lens, slopes, causal, opts):
-        return hopper_backward.backward(do, q, k, v, bias, scale, log_n)
     dq, dk, dv = (torch.empty(q.shape, dtype=q.dtype, device=q.device) for _ in range(3))
     dbias = None
     if bias is not None:
@@ -289,12 +278,14 @@ def backward(do, q, k, v, seq_lens, bias, slopes, scale, causal, log_n):
     args = (
         q, k, v, do, dq, dk, dv, dbias, seq_lens, bias, slopes,
         *q.stride()[:3], *k.stride()[:3], *v.stride()[:3], *do.stride()[:3], *dq.stride()[:3],
-        *bias_strides, n, heads, scale, opts.n_bucket,
+        *bias_strides, n, heads, scale, plan.n_bucket,
     )  # fmt: skip
     meta = dict(
-        HEAD_DIM=dim, D_PAD=opts.d_pad, CAUSAL=causal, **flags,
-        FAST=opts.fast, PRECISION=opts.precision, TMA_MODE=tma_mode(opts, q, k, v, do),
+        HEAD_DIM=dim, D_PAD=plan.d_pad, CAUSAL=causal, **flags,
+        FAST=plan.fast, PRECISION=plan.precision, TMA_MODE=plan.tma,
     )  # fmt: skip
     grid = lambda m: (2 * triton.cdiv(n, m["BLOCK_N"]), batch * heads)  # noqa: E731
-    launch(_backward_kernel, _backward_tuned, grid, args, meta, opts, q.dtype)
+    launch_tiled(
+        _backward_kernel, _backward_tuned, plan.backward_tiles, grid, args, meta, plan, q.dtype
+    )
     return dq, dk, dv, dbias

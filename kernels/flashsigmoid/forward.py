@@ -8,8 +8,8 @@ need masks (see _forward_kernel).
 TMA configs read K and V tiles through tensor descriptors built on the host, one per
 (B, N, H, D) tensor (the copy engine moves a (1, BLOCK_N, 1, D_PAD) box into shared memory);
 unlike descriptors made in the kernel they cost the program nothing to set up, which
-matters where programs are short (kernels/NOTES.md, v11). A descriptor bounds rows at N, not
-L, so for padded sequences the key tile across L is masked too.
+matters where programs are short. A descriptor bounds rows at N, not L, so for padded
+sequences the key tile across L is masked too.
 """
 
 import torch
@@ -17,17 +17,9 @@ import triton
 import triton.language as tl
 from triton.tools.tensor_descriptor import TensorDescriptor
 
-from flashsigmoid import hopper_forward
-from flashsigmoid.tiles import load_rows, probs_tile, sequence_terms, store_rows
-from flashsigmoid.tuning import (
-    autotuner,
-    chosen_tiles,
-    forward_configs,
-    kernel_options,
-    launch,
-    sequence_args,
-    tma_mode,
-)
+from flashsigmoid.tile_math import load_rows, probs_tile, sequence_args, sequence_terms, store_rows
+from flashsigmoid.tiles import FORWARD_CANDIDATES
+from flashsigmoid.tuning import autotuner, launch_tiled, tile_for
 
 
 @triton.jit
@@ -118,7 +110,7 @@ def _forward_kernel(
     HAS_ALIBI: tl.constexpr,
     FAST: tl.constexpr,
     PRECISION: tl.constexpr,
-    TMA_MODE: tl.constexpr,  # "off", "auto" or "on": which configs may run (tuning.tma_mode)
+    TMA_MODE: tl.constexpr,  # "off", "auto" or "on": which tiles may run (dispatch.Plan.tma)
     TMA: tl.constexpr,  # the config's choice: key and value tiles through KDesc and VDesc
 ):  # fmt: skip
     pid_m = tl.program_id(0)
@@ -174,46 +166,45 @@ def _fit_boxes(nargs: dict) -> None:
             nargs[name].block_shape = [1, nargs["BLOCK_N"], 1, nargs["D_PAD"]]
 
 
-def autotuned(configs: list[triton.Config]):
-    """The forward kernel under Triton's autotuner, over configs."""
-    return autotuner(_forward_kernel, configs, config_hook=_fit_boxes)
+def autotuned(tiles):
+    """The forward kernel under Triton's autotuner, over tiles."""
+    return autotuner(_forward_kernel, tiles, config_hook=_fit_boxes)
 
 
-_forward_tuned = autotuned(forward_configs())
+_forward_tuned = autotuned(FORWARD_CANDIDATES)
 
 
-def forward(q, k, v, seq_lens, bias, slopes, scale, causal, log_n):
+def forward(q, k, v, seq_lens, bias, slopes, scale, causal, log_n, plan):
     """Launches the forward kernel. q, k, v: (B, N, H, D) with unit stride in D; returns O.
 
     seq_lens (B,), bias (B, H) (any strides) and slopes (H,) may each be None; log_n says
-    that the bias is -log L, computed in the kernel (bias is then None). On Hopper the
-    cases hopper_forward.applies() names run hopper_forward's kernel instead.
+    that the bias is -log L, computed in the kernel (bias is then None). plan: the call's
+    ``dispatch.Plan``.
     """
     batch, n, heads, dim = q.shape
-    opts = kernel_options(q, n, dim)
-    if hopper_forward.applies(q, k, v, seq_lens, slopes, causal, opts):
-        return hopper_forward.forward(q, k, v, bias, scale, log_n)
     out = torch.empty(q.shape, dtype=q.dtype, device=q.device)
     bias_strides, flags = sequence_args(seq_lens, bias, slopes, log_n)
-    mode = tma_mode(opts, k, v)
     meta = dict(
-        HEAD_DIM=dim, D_PAD=opts.d_pad, CAUSAL=causal, **flags,
-        FAST=opts.fast, PRECISION=opts.precision, TMA_MODE=mode,
+        HEAD_DIM=dim, D_PAD=plan.d_pad, CAUSAL=causal, **flags,
+        FAST=plan.fast, PRECISION=plan.precision, TMA_MODE=plan.tma,
     )  # fmt: skip
-    # Descriptors only for tiles that read through them (all configs while autotuning); their
-    # boxes are fitted to the tiles at launch (_fit_boxes), 16 rows until then.
-    tiles = chosen_tiles(_forward_kernel, meta, opts, q.dtype)
-    reads_tma = mode != "off" and (tiles is None or tiles["TMA"])
+    # Descriptors only for tiles that read through them (all candidates while autotuning);
+    # their boxes are fitted to the tiles at launch (_fit_boxes), 16 rows until then.
+    tile = tile_for(_forward_kernel, plan.forward_tiles, meta, plan.n_bucket, q.dtype)
+    reads_tma = plan.tma != "off" and (tile is None or tile.tma)
     descs = [
-        TensorDescriptor(t, list(t.shape), list(t.stride()), [1, 16, 1, opts.d_pad])
+        TensorDescriptor(t, list(t.shape), list(t.stride()), [1, 16, 1, plan.d_pad])
         if reads_tma else None
         for t in (k, v)
     ]  # fmt: skip
     args = (
         q, k, v, out, seq_lens, bias, slopes, *descs,
         *q.stride()[:3], *k.stride()[:3], *v.stride()[:3], *out.stride()[:3], *bias_strides,
-        n, heads, scale, opts.n_bucket,
+        n, heads, scale, plan.n_bucket,
     )  # fmt: skip
     grid = lambda m: (triton.cdiv(n, m["BLOCK_M"]), batch * heads)  # noqa: E731
-    launch(_forward_kernel, _forward_tuned, grid, args, meta, opts, q.dtype, _fit_boxes)
+    launch_tiled(
+        _forward_kernel, _forward_tuned, plan.forward_tiles, grid, args, meta, plan, q.dtype,
+        _fit_boxes,
+    )  # fmt: skip
     return out

@@ -1,16 +1,14 @@
-"""What the Gluon kernels for Hopper (hopper_forward.py, hopper_backward.py) share: the rule
-for when they run, the TMA descriptors they read through, the GPU facts, and the sigmoid.
+"""What the Gluon kernels for Hopper (hopper_forward.py, hopper_backward.py) share: the TMA
+descriptors they read through, the SM count, the layouts of wgmma operands, and the sigmoid.
 
-They take unpadded, non-causal batches without ALiBi in bfloat16 or float16, (B, N, H, D)
-tensors whose (H, D) part is dense, on sm_90 only (wgmma): each tensor is read as a 3-D
-(B, N, H*D) tensor with a (1, rows, D) box, so rows past N read as zero and TMA stores drop
-them. Everything else, and the interpreter, takes the Triton kernels.
+They take (B, N, H, D) tensors whose (H, D) part is dense (dispatch.route says which calls):
+each tensor is read as a 3-D (B, N, H*D) tensor with a (1, rows, D) box, so rows past N read
+as zero and TMA stores drop them.
 """
 
 from __future__ import annotations
 
 import functools
-import os
 
 import torch
 from triton.experimental import gluon
@@ -18,34 +16,6 @@ from triton.experimental.gluon import language as gl
 from triton.experimental.gluon.language.nvidia.hopper import mbarrier, tma
 from triton.experimental.gluon.nvidia.hopper import TensorDescriptor
 from triton.runtime.jit import constexpr_function
-
-from flashsigmoid.tuning import KernelOptions, tma_mode
-
-
-def applies(tensors, dims, seq_lens, slopes, causal: bool, opts: KernelOptions) -> bool:
-    """Whether a Gluon kernel for head dims ``dims`` runs on ``tensors`` (q, k, v, ...).
-
-    FLASHSIGMOID_HOPPER=0 turns the Gluon kernels off, and so does FLASHSIGMOID_TMA=0 (their
-    reads are all TMA): the Triton kernels run instead.
-    """
-    q = tensors[0]
-    return (
-        os.environ.get("FLASHSIGMOID_HOPPER", "1") != "0"
-        and not opts.interpret
-        and seq_lens is None
-        and slopes is None
-        and not causal
-        and q.dtype in (torch.bfloat16, torch.float16)
-        and q.shape[-1] in dims
-        and all(t.stride(2) == t.shape[-1] for t in tensors)
-        and _is_sm90(q.device)  # cached; before tma_mode, which other GPUs' kernels repeat
-        and tma_mode(opts, *tensors) != "off"
-    )
-
-
-@functools.lru_cache(maxsize=16)
-def _is_sm90(device: torch.device) -> bool:
-    return torch.cuda.get_device_capability(device) == (9, 0)
 
 
 @functools.lru_cache(maxsize=16)

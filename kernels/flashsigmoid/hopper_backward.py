@@ -1,7 +1,7 @@
 """The backward on Hopper (sm_90) at D = 128: two warp-specialised Gluon kernels.
 
-For the batches hopper.applies() takes (unpadded, non-causal, no ALiBi, bf16 / fp16), at
-D = 128, where the Triton backward trails cuDNN's (kernels/NOTES.md, v14). With
+For the batches dispatch.route sends here (unpadded, non-causal, no ALiBi, bf16 / fp16,
+D = 128). With
 P = sigmoid(S), S = Q K^T scale + b and dS = dP * P * (1 - P), dP = dO V^T:
 
     dK/dV kernel   a program owns 2 x HALF keys of one (b, h) and walks the query tiles j
@@ -17,15 +17,14 @@ P = sigmoid(S), S = Q K^T scale + b and dS = dP * P * (1 - P), dP = dO V^T:
 Each program has one loader warp issuing the TMA copies and two consumer partitions of one
 warpgroup each. The consumers share the ring (a slot is free once both have arrived) and
 nothing else, so one's sigmoids overlap the other's wgmmas, while the program's L2 reads stay
-those of 2 x HALF rows. (One 8-warp partition instead syncs its two warpgroups before every
-arrive; measured 12-16 % slower, NOTES.md v14.) dK and dQ take the factor `scale` at the end.
+those of 2 x HALF rows (one 8-warp partition would sync its two warpgroups before every
+arrive). dK and dQ take the factor `scale` at the end.
 Rows past N read as zero, and their dS is 0 (their dO or V rows are 0): no masks.
 """
 
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
 
 import torch
 import triton
@@ -39,7 +38,7 @@ from triton.experimental.gluon.language.nvidia.hopper import (
     warpgroup_mma_wait,
 )
 
-from flashsigmoid import hopper, launcher
+from flashsigmoid import launcher
 from flashsigmoid.hopper import (
     a_operand_layout,
     bias_of,
@@ -48,28 +47,9 @@ from flashsigmoid.hopper import (
     sigmoid_half,
     wgmma_layout,
 )
-from flashsigmoid.tuning import KernelOptions
+from flashsigmoid.tiles import HOPPER_DKDV, HOPPER_DQ
 
-
-class Tiles(NamedTuple):
-    """step: rows per ring slot (queries for dK/dV, keys for dQ); half: the rows each
-    consumer owns; stages: ring slots."""
-
-    step: int
-    half: int
-    stages: int
-
-
-# The best of those measured at D = 128 (NOTES.md, v14): 164 / 192 KiB of shared memory
-DKDV_TILES = Tiles(step=64, half=64, stages=3)
-DQ_TILES = Tiles(step=128, half=64, stages=2)
-CONSUMER_WARPS = 4  # one warpgroup per consumer, two consumers
 CONSUMER_REGS, LOADER_REGS = 232, 24  # per thread, through setmaxnreg
-
-
-def applies(q, k, v, do, seq_lens, slopes, causal: bool, opts: KernelOptions) -> bool:
-    """Whether these kernels run the backward: hopper.applies on q, k, v and dO, D = 128."""
-    return hopper.applies((q, k, v, do), (128,), seq_lens, slopes, causal, opts)
 
 
 @gluon.jit
@@ -275,9 +255,9 @@ def _dq_kernel(q_desc, k_desc, v_desc, do_desc, dq_desc,
     )  # fmt: skip
 
 
-def backward(do, q, k, v, bias, scale: float, log_n: bool):
+def backward(do, q, k, v, seq_lens, bias, slopes, scale: float, causal: bool, log_n: bool, plan):
     """dQ, dK, dV (B, N, H, D) and d bias ((B, H) float32, None without a bias tensor) for
-    inputs that pass applies(); the arguments are the forward's and dO."""
+    inputs that dispatch.route sends here; the arguments are those of backward.backward."""
     batch, n, heads, dim = q.shape
     dq, dk, dv = (torch.empty(q.shape, dtype=q.dtype, device=q.device) for _ in range(3))
     dbias = None
@@ -287,22 +267,24 @@ def backward(do, q, k, v, bias, scale: float, log_n: bool):
         bias, *((bias.stride(0), bias.stride(1)) if bias is not None else (0, 0)),
         -math.log(n) if log_n else 0.0,
     )  # fmt: skip
-    regs = dict(CONSUMER_REGS=CONSUMER_REGS, LOADER_REGS=LOADER_REGS, num_warps=CONSUMER_WARPS)
-    step, half, stages = DKDV_TILES
+    regs = dict(CONSUMER_REGS=CONSUMER_REGS, LOADER_REGS=LOADER_REGS)
+    t = HOPPER_DKDV  # each consumer owns t.block_n keys, steps over t.block_m queries
     launcher.launch(
-        _dkdv_kernel, (triton.cdiv(n, 2 * half), batch * heads),
-        (descriptor(q, step), descriptor(k, half), descriptor(v, half), descriptor(do, step),
-         descriptor(dk, half), descriptor(dv, half), *bias_args, dbias,
-         n, heads, scale, 0.5 * scale),
-        dict(HEAD_D=dim, BLOCK_M=step, HALF=half, STAGES=stages,
-             BIAS_TENSOR=bias is not None, NEED_DB=dbias is not None, **regs),
+        _dkdv_kernel, (triton.cdiv(n, 2 * t.block_n), batch * heads),
+        (descriptor(q, t.block_m), descriptor(k, t.block_n), descriptor(v, t.block_n),
+         descriptor(do, t.block_m), descriptor(dk, t.block_n), descriptor(dv, t.block_n),
+         *bias_args, dbias, n, heads, scale, 0.5 * scale),
+        dict(HEAD_D=dim, BLOCK_M=t.block_m, HALF=t.block_n, STAGES=t.num_stages,
+             BIAS_TENSOR=bias is not None, NEED_DB=dbias is not None, **regs,
+             num_warps=t.num_warps),
     )  # fmt: skip
-    step, half, stages = DQ_TILES
+    t = HOPPER_DQ  # each consumer owns t.block_m queries, steps over t.block_n keys
     launcher.launch(
-        _dq_kernel, (triton.cdiv(n, 2 * half), batch * heads),
-        (descriptor(q, half), descriptor(k, step), descriptor(v, step), descriptor(do, half),
-         descriptor(dq, half), *bias_args, n, heads, scale, 0.5 * scale),
-        dict(HEAD_D=dim, HALF=half, BLOCK_N=step, STAGES=stages,
-             BIAS_TENSOR=bias is not None, **regs),
+        _dq_kernel, (triton.cdiv(n, 2 * t.block_m), batch * heads),
+        (descriptor(q, t.block_m), descriptor(k, t.block_n), descriptor(v, t.block_n),
+         descriptor(do, t.block_m), descriptor(dq, t.block_m), *bias_args,
+         n, heads, scale, 0.5 * scale),
+        dict(HEAD_D=dim, HALF=t.block_m, BLOCK_N=t.block_n, STAGES=t.num_stages,
+             BIAS_TENSOR=bias is not None, **regs, num_warps=t.num_warps),
     )  # fmt: skip
     return dq, dk, dv, dbias

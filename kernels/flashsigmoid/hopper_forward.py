@@ -1,8 +1,7 @@
 """The forward on Hopper (sm_90): a persistent, warp-specialised Gluon kernel.
 
 O = sigmoid(Q K^T scale + b) V for unpadded, non-causal batches without ALiBi, D = 64 or 128,
-bfloat16 or float16: the shapes of target 3 (kernels/NOTES.md, v13). Everything else, and the
-interpreter, takes the Triton forward (forward.py), which this kernel matches to rounding.
+bfloat16 or float16 (dispatch.route). It matches the Triton forward (forward.py) to rounding.
 
 Layout: q, k, v, out (B, N, H, D), each read as a 3-D (B, N, H*D) tensor through a TMA
 descriptor with a (1, BLOCK, D) box: rows past N read as zero, so the last key tile needs no
@@ -23,7 +22,6 @@ with more registers each: setmaxnreg), nor a persistent walk with Q prefetched.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import torch
 import triton
@@ -46,31 +44,7 @@ from flashsigmoid.hopper import (
     sigmoid_half,
     wgmma_layout,
 )
-from flashsigmoid.tuning import KernelOptions
-
-
-@dataclass(frozen=True)
-class HopperTiles:
-    block_m: int  # query rows per tile
-    block_n: int  # key rows per step
-    stages: int  # K/V ring depth
-    num_warps: int  # compute warps (4 = one warpgroup); the loader adds one warp
-    maxnreg: int | None  # register cap per thread: sets how many programs share an SM
-    programs_per_sm: int
-
-
-def tiles_for(dim: int, n: int) -> HopperTiles:
-    """Measured best of a sweep on one H100 (kernels/NOTES.md, v13)."""
-    if dim == 128:
-        return HopperTiles(128, 64, 3, 8, None, 1)
-    if n <= 1024:
-        return HopperTiles(64, 64, 3, 4, 80, 3)
-    return HopperTiles(128, 64, 2, 8, 80, 2)
-
-
-def applies(q, k, v, seq_lens, slopes, causal: bool, opts: KernelOptions) -> bool:
-    """Whether this kernel runs the forward of q, k, v (B, N, H, D): hopper.applies, D 64 / 128."""
-    return hopper.applies((q, k, v), (64, 128), seq_lens, slopes, causal, opts)
+from flashsigmoid.tiles import hopper_forward_tiles
 
 
 @gluon.jit
@@ -216,12 +190,13 @@ def _forward_kernel(q_desc, k_desc, v_desc, o_desc,
     )  # fmt: skip
 
 
-def forward(q, k, v, bias, scale: float, log_n: bool) -> torch.Tensor:
-    """O for q, k, v (B, N, H, D) that pass applies(); bias (B, H) (any strides) or None;
-    log_n: the bias is -log N (bias is then None)."""
+def forward(q, k, v, seq_lens, bias, slopes, scale: float, causal: bool, log_n: bool, plan):
+    """O for q, k, v (B, N, H, D) that dispatch.route sends here (seq_lens and slopes None,
+    causal False); bias (B, H) (any strides) or None; log_n: the bias is -log N (bias is then
+    None). The arguments are those of forward.forward."""
     batch, n, heads, dim = q.shape
     out = torch.empty(q.shape, dtype=q.dtype, device=q.device)
-    tiles = tiles_for(dim, n)
+    tiles = hopper_forward_tiles(dim, n)
     n_m = triton.cdiv(n, tiles.block_m)
     total = n_m * batch * heads
     programs = min(total, hopper.sm_count(q.device) * tiles.programs_per_sm)
@@ -233,7 +208,7 @@ def forward(q, k, v, bias, scale: float, log_n: bool) -> torch.Tensor:
         n, heads, n_m, total,
     )  # fmt: skip
     constexprs = dict(
-        HEAD_D=dim, BLOCK_M=tiles.block_m, BLOCK_N=tiles.block_n, STAGES=tiles.stages,
+        HEAD_D=dim, BLOCK_M=tiles.block_m, BLOCK_N=tiles.block_n, STAGES=tiles.num_stages,
         BIAS_TENSOR=bias is not None, num_warps=tiles.num_warps,
     )  # fmt: skip
     if tiles.maxnreg is not None:

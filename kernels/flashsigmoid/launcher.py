@@ -2,10 +2,9 @@
 
 ``kernel[grid](*args)`` binds the arguments, works out Triton's specialization of each one,
 looks the compiled kernel up and only then launches it: about 45 us of Python per launch on
-the H100 host (kernels/NOTES.md), more than the whole kernel at small ASR shapes. Here the
-first launch of a variant goes through ``kernel[grid]``, which compiles (or finds) the
-``CompiledKernel`` and returns it; later launches of the same variant call its launcher
-directly.
+an H100 host, more than the whole kernel at small ASR shapes. Here the first launch of a
+variant goes through ``kernel[grid]``, which compiles (or finds) the ``CompiledKernel`` and
+returns it; later launches of the same variant call its launcher directly.
 
 A variant is everything the compiled code depends on:
     the constexpr values and launch options (tiles, num_warps, num_stages),

@@ -1,10 +1,10 @@
 """The torch custom ops behind :func:`flashsigmoid.flash_sigmoid_attn` and their autograd.
 
-Registered through ``torch.library`` so that ``torch.compile(fullgraph=True)`` traces through
-them and CUDA graphs can capture them: no host synchronisation, shapes known from inputs.
-Eager calls take a plain ``torch.autograd.Function`` over the same launchers instead: the
-custom op's Python dispatch cost about 0.3 ms a call on an H100 host, more than the whole
-kernel at ASR shapes (kernels/NOTES.md).
+Each call asks ``dispatch.route`` for a plan and runs the plan's forward, and its backward
+under autograd. Registered through ``torch.library`` so that ``torch.compile(fullgraph=True)``
+traces through them and CUDA graphs can capture them: no host synchronisation, shapes known
+from inputs. Eager calls take a plain ``torch.autograd.Function`` over the same plan instead:
+it costs less host time per call than the custom op's Python dispatch.
 """
 
 from __future__ import annotations
@@ -12,8 +12,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from flashsigmoid import backward as _backward
-from flashsigmoid import forward as _forward
+from flashsigmoid import dispatch
 
 
 @torch.library.custom_op("flashsigmoid::attn_fwd", mutates_args=())
@@ -28,7 +27,8 @@ def attn_fwd(
     causal: bool,
     log_n: bool,
 ) -> Tensor:
-    return _forward.forward(q, k, v, seq_lens, bias, slopes, scale, causal, log_n)
+    plan = dispatch.route(q, k, v, seq_lens, slopes, causal)
+    return plan.forward(q, k, v, seq_lens, bias, slopes, scale, causal, log_n, plan)
 
 
 @attn_fwd.register_fake
@@ -50,7 +50,8 @@ def attn_bwd(
     log_n: bool,
 ) -> list[Tensor]:
     """[dQ, dK, dV], and d bias when there is a bias tensor."""
-    grads = _backward.backward(do, q, k, v, seq_lens, bias, slopes, scale, causal, log_n)
+    plan = dispatch.route(q, k, v, seq_lens, slopes, causal)
+    grads = _backward(plan, do, q, k, v, seq_lens, bias, slopes, scale, causal, log_n)
     return [g for g in grads if g is not None]
 
 
@@ -60,6 +61,12 @@ def _(do, q, k, v, seq_lens, bias, slopes, scale, causal, log_n):
     if bias is not None:
         grads.append(torch.empty(bias.shape, dtype=torch.float32, device=q.device))
     return grads
+
+
+def _backward(plan, do, q, k, v, seq_lens, bias, slopes, scale, causal, log_n):
+    do = do if do.stride(-1) == 1 else do.contiguous()
+    plan = dispatch.route_backward(plan, q, do)
+    return plan.backward(do, q, k, v, seq_lens, bias, slopes, scale, causal, log_n, plan)
 
 
 def _setup_context(ctx, inputs, output):
@@ -79,23 +86,26 @@ attn_fwd.register_autograd(_backward_rule, setup_context=_setup_context)
 
 class _EagerAttention(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, q, k, v, seq_lens, bias, slopes, scale, causal, log_n):
+    def forward(ctx, plan, q, k, v, seq_lens, bias, slopes, scale, causal, log_n):
         _setup_context(ctx, (q, k, v, seq_lens, bias, slopes, scale, causal, log_n), None)
-        return _forward.forward(q, k, v, seq_lens, bias, slopes, scale, causal, log_n)
+        ctx.plan = plan
+        return plan.forward(q, k, v, seq_lens, bias, slopes, scale, causal, log_n, plan)
 
     @staticmethod
     def backward(ctx, do):
         q, k, v, seq_lens, bias, slopes = ctx.saved_tensors
-        dq, dk, dv, dbias = _backward.backward(do, q, k, v, seq_lens, bias, slopes, *ctx.options)
-        return dq, dk, dv, None, dbias, None, None, None, None
+        dq, dk, dv, dbias = _backward(ctx.plan, do, q, k, v, seq_lens, bias, slopes, *ctx.options)
+        return None, dq, dk, dv, None, dbias, None, None, None, None
 
 
 def attention(q, k, v, seq_lens, bias, slopes, scale, causal, log_n) -> Tensor:
     """The forward with its autograd: the custom op when compiling, else the eager Function.
 
-    seq_lens, bias and slopes may be None; log_n: the bias is -log L, made in the kernel.
+    q, k, v: (B, N, H, D) with unit stride in D, D a multiple of 8; seq_lens (B,) int32 or
+    int64, bias (B, H) float32 (any strides) and slopes (H,) float32 may each be None;
+    log_n: the bias is -log L, made in the kernel (bias is then None).
     """
-    args = (q, k, v, seq_lens, bias, slopes, scale, causal, log_n)
-    if torch.compiler.is_compiling():
-        return attn_fwd(*args)
-    return _EagerAttention.apply(*args)
+    if torch.compiler.is_compiling():  # the op routes inside, where the tensors are real
+        return attn_fwd(q, k, v, seq_lens, bias, slopes, scale, causal, log_n)
+    plan = dispatch.route(q, k, v, seq_lens, slopes, causal)
+    return _EagerAttention.apply(plan, q, k, v, seq_lens, bias, slopes, scale, causal, log_n)

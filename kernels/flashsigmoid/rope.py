@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from flashsigmoid.dispatch import use_triton
+from flashsigmoid.dispatch import uses_kernels
 
 
 def rope_angles(n: int, dim: int, base: float, device) -> Tensor:
@@ -38,7 +38,7 @@ def apply_rope(q: Tensor, k: Tensor, *, base: float = 10000.0) -> tuple[Tensor, 
     """
     if q.shape[-1] % 2:
         raise ValueError(f"RoPE needs an even head dim, got D={q.shape[-1]}")
-    if not use_triton(q):
+    if not uses_kernels(q):
         return rope_reference(q, base), rope_reference(k, base)
     from flashsigmoid.rope_kernel import rotate
 

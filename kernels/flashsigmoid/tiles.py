@@ -1,139 +1,123 @@
-"""Tile-level pieces shared by the forward and backward kernels.
+"""Every tile choice of the kernels, as one type: :class:`Tile`.
 
-For one (batch, head) the attention probabilities of a tile are
+The Triton kernels autotune over ``FORWARD_CANDIDATES`` and ``BACKWARD_CANDIDATES``, or run
+``fixed_tiles`` (FLASHSIGMOID_AUTOTUNE=0, and the interpreter). The Gluon kernels for Hopper
+run fixed tiles: ``hopper_forward_tiles``, ``HOPPER_DKDV`` and ``HOPPER_DQ``.
 
-    P[i, j] = sigmoid(q_i . k_j * scale + bias - slope * |i - j|)   if j < L, i < L (and j <= i)
-            = 0                                                        otherwise
-
-where L is the sequence's valid length and bias is either given per (batch, head) or the
-paper's b = -log L, computed from L in the kernel. Unlike softmax, no row statistics are
-needed, so any tile of P can be recomputed from its Q and K tiles alone.
+In every kernel BLOCK_M counts query rows and BLOCK_N key rows; which side a program owns and
+which it steps over is the kernel's (see its docstring). The candidates are the tiles that
+were best at some ASR or long-sequence shape in tile sweeps (``tools/tile_sweep.py``) on an
+H100 and H200; kernels/DESIGN.md says why these shapes of tile.
 """
 
-import triton
-import triton.language as tl
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
 
 
-@triton.jit
-def sigmoid(x, FAST: tl.constexpr):
-    """sigmoid(x) = 0.5 * tanh(0.5 x) + 0.5: one MUFU op (tanh.approx.f32) when FAST."""
-    if FAST:
-        t = tl.inline_asm_elementwise(
-            "tanh.approx.f32 $0, $1;", "=r,r", [0.5 * x], dtype=tl.float32, is_pure=True, pack=1
-        )
-        return 0.5 * t + 0.5
-    else:
-        return 1.0 / (1.0 + tl.exp(-x))
+@dataclass(frozen=True)
+class Tile:
+    """The launch tiles of one kernel.
 
-
-@triton.jit
-def sequence_terms(
-    SeqLens, Bias, Slopes, pid_bh, H, stride_bias_b, stride_bias_h, N,
-    HAS_SEQ_LENS: tl.constexpr, BIAS: tl.constexpr, HAS_ALIBI: tl.constexpr,
-):  # fmt: skip
-    """Batch b and head h of the program pair pid_bh = b·H + h, with their valid length L,
-    logit bias and ALiBi slope.
-
-    L = SeqLens[b] (int32 or int64), or N without SeqLens. BIAS is "none" (0), "tensor"
-    (Bias[b, h] read through its strides, so a broadcast (B, 1) or (H,) bias is not copied)
-    or "log_n" (-log L, nothing to read).
+    block_m, block_n: query rows and key rows per tile (BLOCK_M and BLOCK_N);
+    num_warps, num_stages: Triton's launch options (the Gluon kernels: compute warps per
+    consumer, and the depth of their TMA ring); tma: whole tiles read through TMA descriptors;
+    maxnreg: a cap on registers per thread (ptxas), so that more programs share an SM;
+    programs_per_sm: how many programs of a persistent kernel run on one SM.
     """
-    b = pid_bh // H
-    h = pid_bh % H
-    if HAS_SEQ_LENS:
-        seq_len = tl.load(SeqLens + b).to(tl.int32)
-    else:
-        seq_len = N
-    if BIAS == "tensor":
-        bias = tl.load(Bias + b * stride_bias_b + h * stride_bias_h)
-    elif BIAS == "log_n":
-        bias = -tl.log(seq_len.to(tl.float32))
-    else:
-        bias = 0.0
-    slope = tl.load(Slopes + h) if HAS_ALIBI else 0.0
-    return b, h, seq_len, bias, slope
+
+    block_m: int
+    block_n: int
+    num_warps: int
+    num_stages: int
+    tma: bool = False
+    maxnreg: int | None = None
+    programs_per_sm: int = 1
+
+    def constexprs(self) -> dict:
+        """The Triton kernels' tile arguments and launch options."""
+        kwargs = dict(
+            BLOCK_M=self.block_m, BLOCK_N=self.block_n, TMA=self.tma,
+            num_warps=self.num_warps, num_stages=self.num_stages,
+        )  # fmt: skip
+        if self.maxnreg is not None:
+            kwargs["maxnreg"] = self.maxnreg
+        return kwargs
+
+    @classmethod
+    def of(cls, kwargs: dict) -> Tile:
+        """The tile of a ``triton.Config.all_kwargs()``."""
+        return cls(
+            kwargs["BLOCK_M"], kwargs["BLOCK_N"], kwargs["num_warps"], kwargs["num_stages"],
+            bool(kwargs.get("TMA", False)), kwargs.get("maxnreg"),
+        )  # fmt: skip
+
+    def label(self) -> str:
+        """ "BLOCK_M x BLOCK_N, W warps, S st[, TMA][, <= R regs]"."""
+        tma = ", TMA" if self.tma else ""
+        regs = f", <= {self.maxnreg} regs" if self.maxnreg else ""
+        return f"{self.block_m} x {self.block_n}, {self.num_warps} warps, {self.num_stages} st{tma}{regs}"
 
 
-@triton.jit
-def probs_tile(
-    a,
-    b,
-    offs_a,
-    offs_b,
-    seq_len,
-    bias,
-    slope,
-    scale,
-    A_IS_QUERY: tl.constexpr,
-    CAUSAL: tl.constexpr,
-    HAS_ALIBI: tl.constexpr,
-    MASKED: tl.constexpr,
-    FAST: tl.constexpr,
-    PRECISION: tl.constexpr,
-):
-    """sigmoid(a b^T scale + bias - slope |offs_a - offs_b|) with masked pairs set to 0.
+# Triton forward: a program owns BLOCK_M queries and steps over keys BLOCK_N at a time.
+# (128, 32, 8, 3, TMA) wins at D = 128; (128, 64, 4, 3, TMA) at N = 750-2048, D = 64;
+# (64, 64, 4, 3) at N <= 256, where descriptors do not pay for themselves.
+FORWARD_CANDIDATES = (
+    Tile(128, 64, 4, 3), Tile(128, 64, 8, 3), Tile(128, 128, 8, 2), Tile(64, 64, 4, 3),
+    Tile(64, 32, 4, 3), Tile(64, 32, 4, 3, tma=True), Tile(128, 64, 8, 3, tma=True),
+    Tile(128, 32, 8, 3, tma=True), Tile(128, 64, 4, 3, tma=True),
+)  # fmt: skip
 
-    a: (BA, D) rows at positions offs_a; b: (BB, D) rows at offs_b; returns (BA, BB) fp32.
-    A_IS_QUERY says which side holds the queries (for the causal mask). MASKED=False skips
-    the length and causal masks: for tiles wholly inside the valid (causal) region, and
-    without causality for every tile, whose rows past L hold zeros (the callers' terms from
-    them vanish or are zeroed before the store).
+# Triton backward: a program owns BLOCK_N rows (keys for dK/dV, queries for dQ) and steps over
+# the other side BLOCK_M rows at a time. 128-row tiles spill at D = 128.
+BACKWARD_CANDIDATES = (
+    Tile(64, 64, 4, 3), Tile(32, 64, 4, 3), Tile(32, 128, 4, 3), Tile(64, 128, 8, 3),
+    Tile(64, 128, 8, 4), Tile(64, 64, 4, 3, tma=True), Tile(32, 64, 4, 3, tma=True),
+    Tile(64, 128, 8, 3, tma=True),
+)  # fmt: skip
+
+
+def fixed_tiles(
+    n: int, d_pad: int, itemsize: int, padded: bool, tma: str, interpret: bool
+) -> tuple[Tile, Tile]:
+    """(forward, backward) tiles without autotuning: at 16 bits, the autotuner's usual picks.
+
+    n: sequence length; d_pad: head dim padded to a power of two; itemsize: bytes per
+    element; padded: the batch has seq_lens; tma: "off", "auto" or "on" (dispatch.Plan.tma):
+    "on" reads every tile through descriptors, "auto" where that pays. The interpreter takes
+    tiny tiles; float32, and D = 256, small ones that fit any GPU's shared memory.
     """
-    s = tl.dot(a, tl.trans(b), input_precision=PRECISION) * scale + bias
-    if HAS_ALIBI:
-        dist = tl.abs(offs_a[:, None] - offs_b[None, :]).to(tl.float32)
-        s -= slope * dist
-    p = sigmoid(s, FAST)
-    if MASKED:
-        keep = (offs_a[:, None] < seq_len) & (offs_b[None, :] < seq_len)
-        if CAUSAL:
-            if A_IS_QUERY:
-                keep = keep & (offs_b[None, :] <= offs_a[:, None])
-            else:
-                keep = keep & (offs_a[:, None] <= offs_b[None, :])
-        p = tl.where(keep, p, 0.0)
-    return p
-
-
-@triton.jit
-def load_rows(ptr, offs, stride_n, offs_d, seq_len, HEAD_DIM: tl.constexpr, D_PAD: tl.constexpr):
-    """Rows offs of a (N, D) slice with row stride stride_n; rows >= seq_len read as 0."""
-    mask = offs[:, None] < seq_len
-    if HEAD_DIM != D_PAD:
-        mask = mask & (offs_d[None, :] < HEAD_DIM)
-    return tl.load(ptr + offs[:, None] * stride_n + offs_d[None, :], mask=mask, other=0.0)
-
-
-@triton.jit
-def row_source(ptr, stride_n, seq_len, BLOCK: tl.constexpr, HEAD_DIM: tl.constexpr,
-               D_PAD: tl.constexpr, TMA: tl.constexpr):  # fmt: skip
-    """What an unmasked loop over tiles of a (L, D) slice reads its (BLOCK, D_PAD) tiles from
-    (the backward's; the forward takes descriptors built on the host).
-
-    With TMA, a tensor descriptor of the slice: the copy engine moves each tile into shared
-    memory (rows >= L and columns >= D read as 0), no per-element address arithmetic or
-    masks. Else ptr.
-    """
-    if TMA:
-        return tl.make_tensor_descriptor(ptr, [seq_len, HEAD_DIM], [stride_n, 1], [BLOCK, D_PAD])
+    if interpret:
+        tile = Tile(16, 16, 4, 1, tma=tma == "on")
+        return tile, tile
+    if itemsize != 2 or d_pad > 128:
+        tile = Tile(64, 64, 4, 2) if d_pad * itemsize <= 256 else Tile(32, 32, 4, 1)
+        tile = replace(tile, tma=tma == "on")
+        return tile, tile
+    if d_pad == 128:
+        forward, backward = Tile(128, 32, 8, 3, tma=True), Tile(32, 64, 4, 3, tma=True)
+    elif n <= 256:
+        forward, backward = Tile(64, 64, 4, 3), Tile(64, 64, 4, 3)
+    elif n <= 1024:
+        forward, backward = Tile(128, 64, 4, 3, tma=not padded), Tile(32, 128, 4, 3)
     else:
-        return ptr
+        forward, backward = Tile(128, 64, 4, 3, tma=not padded), Tile(32, 64, 4, 3, tma=True)
+    if tma != "auto":
+        forward, backward = (replace(t, tma=tma == "on") for t in (forward, backward))
+    return forward, backward
 
 
-@triton.jit
-def load_tile(src, start, offs, stride_n, offs_d, seq_len, HEAD_DIM: tl.constexpr,
-              D_PAD: tl.constexpr, TMA: tl.constexpr):  # fmt: skip
-    """Rows offs = start + arange(BLOCK) of a row_source (a descriptor with TMA)."""
-    if TMA:
-        return src.load([start, 0])
-    else:
-        return load_rows(src, offs, stride_n, offs_d, seq_len, HEAD_DIM, D_PAD)
+def hopper_forward_tiles(dim: int, n: int) -> Tile:
+    """The Gluon forward's tiles (block_m = 16 x num_warps: whole warpgroups)."""
+    if dim == 128:
+        return Tile(128, 64, 8, 3)
+    if n <= 1024:
+        return Tile(64, 64, 4, 3, maxnreg=80, programs_per_sm=3)
+    return Tile(128, 64, 8, 2, maxnreg=80, programs_per_sm=2)
 
 
-@triton.jit
-def store_rows(ptr, x, offs, stride_n, offs_d, n, HEAD_DIM: tl.constexpr, D_PAD: tl.constexpr):
-    """Stores (BLOCK, D_PAD) x into rows offs < n of a (N, D) slice."""
-    mask = offs[:, None] < n
-    if HEAD_DIM != D_PAD:
-        mask = mask & (offs_d[None, :] < HEAD_DIM)
-    tl.store(ptr + offs[:, None] * stride_n + offs_d[None, :], x, mask=mask)
+# The Gluon backward at D = 128 (164 / 192 KiB of shared memory). dK/dV: each of two consumers
+# owns block_n keys and steps over block_m queries; dQ: each owns block_m queries and steps
+# over block_n keys. num_warps: one warpgroup per consumer; num_stages: ring slots.
+HOPPER_DKDV = Tile(64, 64, 4, 3)
+HOPPER_DQ = Tile(64, 128, 4, 2)

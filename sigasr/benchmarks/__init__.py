@@ -1,1 +1,1 @@
-"""Benchmarks behind `sigasr bench` that need the whole model (the kernels have their own)."""
+"""The benchmarks behind `sigasr bench`: attention kernels, a training step, one-pass decoding."""

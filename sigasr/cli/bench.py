@@ -23,7 +23,7 @@ def register(subparsers) -> None:
 
 def _run(args) -> int:
     if args.what == "attention":
-        from flashsigmoid.benchmark import main
+        from sigasr.benchmarks.attention import main
     elif args.what == "training":
         from sigasr.benchmarks.training import main
     else:

@@ -20,7 +20,18 @@ def interpret(monkeypatch):
 @pytest.fixture(autouse=True)
 def _fixed_tiles_for_gpu_tests(request, monkeypatch):
     """GPU tests run fixed tiles unless FLASHSIGMOID_AUTOTUNE is set in the environment:
-    autotuning float32 at D = 128-256 compiles for minutes per case (kernels/NOTES.md).
+    autotuning float32 at D = 128-256 compiles for minutes per case.
     The autotuned tiles have their own test, which sets FLASHSIGMOID_AUTOTUNE=1."""
     if request.node.get_closest_marker("gpu") and "FLASHSIGMOID_AUTOTUNE" not in os.environ:
         monkeypatch.setenv("FLASHSIGMOID_AUTOTUNE", "0")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_plans():
+    """dispatch.route caches plans, which hold the kernels' host functions: a test that
+    patches one of those sees it routed to, and the next test does not."""
+    from flashsigmoid import dispatch
+
+    dispatch._plan.cache_clear()
+    yield
+    dispatch._plan.cache_clear()

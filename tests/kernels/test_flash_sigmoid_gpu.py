@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import flashsigmoid
-from flashsigmoid import tuning
+from flashsigmoid import dispatch, tuning
 from tests.kernels.cases import LAYOUTS, inputs_of, make_problem, oracle, rel_err, strided_layout
 
 pytestmark = [
@@ -44,8 +44,8 @@ def test_gpu_matches_reference(
     )
     if tma == "1" and dim % 8 == 0 and torch.cuda.get_device_capability()[0] >= 9:
         # (D = 36 is zero-padded to 40 inside flash_sigmoid_attn, and then read through TMA)
-        mode = tuning.tma_mode(tuning.kernel_options(q, n, dim), *(t.detach() for t in (q, k, v)))
-        assert mode == "on"
+        plan = dispatch.route(*(t.detach() for t in (q, k, v)), seq_lens, slopes, causal)
+        assert plan.tma == "on"
     out = flashsigmoid.flash_sigmoid_attn(
         q, k, v, seq_lens=seq_lens, bias=bias, alibi_slopes=slopes, causal=causal
     )
@@ -95,7 +95,7 @@ def test_autotuned_tiles_match_reference(monkeypatch, causal):
 
 def test_padded_and_unpadded_batches_tune_apart(monkeypatch):
     """The autotuner keys on padding: a padded batch after an unpadded one of the same length
-    bucket tunes its own tiles (the picks differ, v11), and both stay right."""
+    bucket tunes its own tiles (the picks differ), and both stay right."""
     from flashsigmoid import forward
 
     monkeypatch.setenv("FLASHSIGMOID_AUTOTUNE", "1")

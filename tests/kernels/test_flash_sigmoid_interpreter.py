@@ -7,7 +7,8 @@ import pytest
 import torch
 
 import flashsigmoid
-from flashsigmoid import tuning
+from flashsigmoid import dispatch
+from flashsigmoid.tiles import Tile
 from tests.kernels.cases import LAYOUTS, inputs_of, make_problem, oracle, rel_err, strided_layout
 
 # (N, D, dtype, bias kind, alibi, causal): every length, head dim, bias shape and switch
@@ -41,8 +42,8 @@ def test_matches_float64_reference(
     q, k, v, seq_lens, bias, slopes = make_problem(
         3, n, 2, dim, dtype, "cpu", seed=n * dim, alibi=alibi, bias_kind=bias_kind
     )
-    opts = tuning.kernel_options(q, n, dim)
-    assert tuning.tma_mode(opts, q, k, v) == ("on" if tma == "1" else "off")
+    plan = dispatch.route(q, k, v, seq_lens, slopes, causal)
+    assert plan.tma == ("on" if tma == "1" else "off")
     out = flashsigmoid.flash_sigmoid_attn(
         q, k, v, seq_lens=seq_lens, bias=bias, alibi_slopes=slopes, causal=causal
     )
@@ -141,26 +142,23 @@ def test_in_kernel_log_n_bias_equals_the_explicit_bias(interpret, dtype):
 def test_unequal_tiles(interpret, monkeypatch):
     """BLOCK_M != BLOCK_N, as autotuning picks on the GPU: the backward's query programs then
     own BLOCK_N queries and step over keys BLOCK_M at a time."""
-    monkeypatch.setattr(tuning, "_fixed_tiles", lambda *args: (16, 32, 4, 1))
-    tuning._kernel_options.cache_clear()
-    try:
-        for causal in (False, True):
-            q, k, v, seq_lens, bias, slopes = make_problem(
-                3, 70, 2, 16, torch.float32, "cpu", seed=5, alibi=True, bias_kind="per_seq_head"
-            )
-            out = flashsigmoid.flash_sigmoid_attn(
-                q, k, v, seq_lens=seq_lens, bias=bias, alibi_slopes=slopes, causal=causal
-            )
-            want, want_inputs = oracle(q, k, v, seq_lens, bias, slopes, causal)
-            assert rel_err(out, want) < 1e-5
-            dout = torch.randn(out.shape, generator=torch.Generator().manual_seed(1))
-            grads = torch.autograd.grad(out, inputs_of(q, k, v, bias), dout)
-            want_grads = torch.autograd.grad(want, want_inputs, dout.double())
-            assert len(grads) == len(want_grads) == 4
-            for got, ref in zip(grads, want_grads, strict=True):
-                assert rel_err(got, ref) < 4e-5
-    finally:
-        tuning._kernel_options.cache_clear()
+    tile = Tile(16, 32, 4, 1)
+    monkeypatch.setattr(dispatch, "fixed_tiles", lambda *args: (tile, tile))
+    for causal in (False, True):
+        q, k, v, seq_lens, bias, slopes = make_problem(
+            3, 70, 2, 16, torch.float32, "cpu", seed=5, alibi=True, bias_kind="per_seq_head"
+        )
+        out = flashsigmoid.flash_sigmoid_attn(
+            q, k, v, seq_lens=seq_lens, bias=bias, alibi_slopes=slopes, causal=causal
+        )
+        want, want_inputs = oracle(q, k, v, seq_lens, bias, slopes, causal)
+        assert rel_err(out, want) < 1e-5
+        dout = torch.randn(out.shape, generator=torch.Generator().manual_seed(1))
+        grads = torch.autograd.grad(out, inputs_of(q, k, v, bias), dout)
+        want_grads = torch.autograd.grad(want, want_inputs, dout.double())
+        assert len(grads) == len(want_grads) == 4
+        for got, ref in zip(grads, want_grads, strict=True):
+            assert rel_err(got, ref) < 4e-5
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)

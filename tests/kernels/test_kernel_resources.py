@@ -47,22 +47,21 @@ def test_reports_resources_of_both_kernels_without_a_gpu():
 HOPPER_SCRIPT = """
 import json
 from tools.kernel_resources import hopper_backward_resources, hopper_resources
-from flashsigmoid.hopper_backward import CONSUMER_WARPS
-from flashsigmoid.hopper_forward import tiles_for
+from flashsigmoid.tiles import HOPPER_DKDV, HOPPER_DQ, hopper_forward_tiles
 rows = []
 for dim, n in ((64, 1024), (64, 1500), (128, 4096)):
-    t = tiles_for(dim, n)
+    t = hopper_forward_tiles(dim, n)
     rows.append(dict(hopper_resources(dim, n), warps=t.num_warps, programs=t.programs_per_sm,
                      cap=t.maxnreg or 0))
-for r in hopper_backward_resources():  # two consumers of CONSUMER_WARPS, one program per SM
-    rows.append(dict(r, warps=2 * CONSUMER_WARPS, programs=1, cap=0))
+for r, t in zip(hopper_backward_resources(), (HOPPER_DKDV, HOPPER_DQ)):  # two consumers
+    rows.append(dict(r, warps=2 * t.num_warps, programs=1, cap=0))
 print(json.dumps(rows))
 """
 SM90_SHARED, SM90_REGISTERS = 228 * 1024, 65536  # per SM
 
 
 def test_hopper_kernels_fit_the_programs_they_promise_per_sm():
-    """Each pick of hopper_forward.tiles_for, and hopper_backward's two kernels, compile for
+    """Each pick of tiles.hopper_forward_tiles, and hopper_backward's two kernels, compile for
     sm_90a, and the programs per SM they count on fit one SM's shared memory (plus 1 KiB
     reserved per program) and registers (the loader warp is padded to a warpgroup of 128
     threads)."""

@@ -1,14 +1,15 @@
-"""When the kernels may read whole tiles through TMA descriptors (tuning.tma_mode), and which
+"""When the kernels may read whole tiles through TMA descriptors (dispatch.Plan.tma), and which
 autotuning configs each mode keeps (tuning.prune_tma)."""
 
 import torch
 
-from flashsigmoid import tuning
+from flashsigmoid import dispatch, tuning
+from flashsigmoid.tiles import Tile
 
 
 def _mode(t, env, monkeypatch):
     monkeypatch.setenv("FLASHSIGMOID_TMA", env)
-    return tuning.tma_mode(tuning.kernel_options(t, t.shape[1], t.shape[3]), t)
+    return dispatch.route(t, t, t, None, None, False).tma
 
 
 def test_tma_needs_16_byte_strides_and_start(interpret, monkeypatch):
@@ -31,7 +32,7 @@ def test_no_tma_for_cpu_tensors_outside_the_interpreter(monkeypatch):
 
 
 def test_pruning_keeps_the_configs_of_the_mode():
-    configs = tuning.tile_configs([(64, 64, 4, 3), (64, 64, 4, 3, True), (32, 64, 4, 3)])
+    configs = tuning.configs([Tile(64, 64, 4, 3), Tile(64, 64, 4, 3, tma=True), Tile(32, 64, 4, 3)])
     for mode, want in (("off", [False, False]), ("on", [True]), ("auto", [False, True, False])):
         kept = tuning.prune_tma(configs, {}, TMA_MODE=mode)
         assert [c.kwargs["TMA"] for c in kept] == want

@@ -4,7 +4,8 @@ the autotuner's picks are listed for the benchmark's report."""
 import pytest
 import torch
 
-from flashsigmoid.benchmark import Shape, main, parse_shape
+from flashsigmoid.tiles import Tile
+from sigasr.benchmarks.attention import Shape, main, parse_shape
 
 
 def test_parse_shape():
@@ -28,18 +29,18 @@ def test_autotuner_picks_are_listed_by_kernel_bucket_and_head_dim(monkeypatch):
     def _forward_kernel():  # stands in for the kernel (importing it here would fix Triton's mode)
         pass
 
-    tiles = dict(BLOCK_M=64, BLOCK_N=32, num_warps=4, num_stages=3, TMA=True, num_ctas=1)
+    kwargs = dict(BLOCK_M=64, BLOCK_N=32, num_warps=4, num_stages=3, TMA=True, num_ctas=1)
     key = (_forward_kernel, 2048, torch.bfloat16, ("HEAD_DIM", 64), ("CAUSAL", False))
-    monkeypatch.setattr(tuning, "_TUNED", {key: tiles})
+    monkeypatch.setattr(tuning, "_TUNED", {key: Tile.of(kwargs)})
     assert tuning.picks() == ["forward_kernel, N <= 2048, D = 64: 64 x 32, 4 warps, 3 st, TMA"]
-    assert tuning.tile_label({**tiles, "TMA": False}) == "64 x 32, 4 warps, 3 st"
+    assert Tile.of({**kwargs, "TMA": False}).label() == "64 x 32, 4 warps, 3 st"
 
 
-def test_tile_tuples_set_tma_and_the_register_cap():
+def test_tiles_become_configs_with_tma_and_the_register_cap():
     from flashsigmoid import tuning
 
-    plain, tma, capped = tuning.tile_configs([(64, 64, 4, 3), (64, 32, 4, 3, True),
-                                              (128, 64, 8, 3, False, 128)])  # fmt: skip
+    tiles = [Tile(64, 64, 4, 3), Tile(64, 32, 4, 3, tma=True), Tile(128, 64, 8, 3, maxnreg=128)]
+    plain, tma, capped = tuning.configs(tiles)
     assert (plain.kwargs["TMA"], plain.maxnreg) == (False, None)
     assert (tma.kwargs["TMA"], tma.maxnreg) == (True, None)
     assert (capped.kwargs, capped.num_warps, capped.maxnreg) == (
@@ -47,11 +48,12 @@ def test_tile_tuples_set_tma_and_the_register_cap():
         8,
         128,
     )
-    assert tuning.tile_label(capped.all_kwargs()) == "128 x 64, 8 warps, 3 st, <= 128 regs"
+    assert Tile.of(capped.all_kwargs()) == tiles[2]
+    assert tiles[2].label() == "128 x 64, 8 warps, 3 st, <= 128 regs"
 
 
 def test_markdown_lists_the_picked_tiles(monkeypatch):
-    from flashsigmoid import benchmark
+    from sigasr.benchmarks import attention as benchmark
 
     monkeypatch.setattr(torch.cuda, "get_device_name", lambda: "test GPU")
     row = dict(shape="16,8,1500,64", kernel="flashsigmoid", fwd_ms=0.2, bwd_ms=0.5, total_ms=0.7,
