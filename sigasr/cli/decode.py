@@ -33,10 +33,10 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
+    from sigasr.checkpoints.store import CheckpointError
     from sigasr.config import ConfigError
     from sigasr.data.manifests import ManifestError
     from sigasr.model import ModelLoadError
-    from sigasr.train.checkpoint import CheckpointError
 
     try:
         return decode(args)
@@ -71,6 +71,7 @@ def bucket_sets(bucket: str) -> list[tuple[str, str]]:
 def decode(args) -> int:
     import torch
 
+    from sigasr.checkpoints.averaging import averaged_model_state
     from sigasr.config import load_config
     from sigasr.data.audio_backend import use_libsndfile
     from sigasr.data.manifests import load_set
@@ -78,8 +79,7 @@ def decode(args) -> int:
     from sigasr.decode.recognize import recognize
     from sigasr.decode.scoring import score, wer_line, write_results
     from sigasr.model import CTCModel, load_state_checked
-    from sigasr.train.averaging import averaged_model_state
-    from sigasr.train.ddp import resolve_device
+    from sigasr.runtime import resolve_device
 
     use_libsndfile()  # TED-LIUM .sph audio without sph2pipe
     sets = bucket_sets(args.bucket) if args.bucket else None

@@ -27,9 +27,9 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
+    from sigasr.checkpoints.store import CheckpointError
     from sigasr.config import ConfigError
     from sigasr.model import ModelLoadError
-    from sigasr.train.checkpoint import CheckpointError
 
     try:
         return export(args)
@@ -41,9 +41,9 @@ def run(args) -> int:
 
 def export(args) -> int:
     from sigasr.atomic import atomic_path
+    from sigasr.checkpoints.averaging import averaged_model_state
     from sigasr.config import load_config
     from sigasr.model import CTCModel, load_state_checked
-    from sigasr.train.averaging import averaged_model_state
 
     exp_dir, out = Path(args.exp_dir), Path(args.out)
     config_path = exp_dir / "config.yaml"

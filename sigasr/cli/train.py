@@ -51,9 +51,9 @@ def check_same_experiment(cfg, saved_path: Path) -> None:
 
 
 def run(args) -> int:
+    from sigasr.checkpoints.store import CheckpointError
     from sigasr.data.manifests import ManifestError
     from sigasr.model import ModelLoadError
-    from sigasr.train.checkpoint import CheckpointError
     from sigasr.train.nonfinite import NonFiniteLimitError
 
     try:

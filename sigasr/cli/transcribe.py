@@ -45,7 +45,7 @@ def transcribe(args) -> int:
 
     from sigasr.cli.export import TOKENIZER_FILES
     from sigasr.model import CTCModel
-    from sigasr.train.ddp import resolve_device
+    from sigasr.runtime import resolve_device
     from sigasr.transcribe.audio import AudioError
     from sigasr.transcribe.transcriber import Transcriber, word_start_ids
 

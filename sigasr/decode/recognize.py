@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import time
 from dataclasses import dataclass, field
 
 import torch
 from tqdm import tqdm
 
-from sigasr.decode.greedy import greedy_ctc
-from sigasr.train.loss import ctc_loss
+from sigasr.ctc import ctc_loss, greedy_ctc
+from sigasr.runtime import autocast_for
 
 
 @dataclass
@@ -29,15 +28,6 @@ class Recognition:
     def rtfx(self) -> float:
         """Audio seconds decoded per wall-clock second."""
         return self.audio_seconds / max(self.wall_seconds, 1e-9)
-
-
-def autocast_for(device: torch.device, amp: str) -> contextlib.AbstractContextManager:
-    """bf16 autocast on CUDA when ``amp`` is ``auto`` or ``bf16``; fp32 otherwise."""
-    if device.type == "cuda" and amp in ("auto", "bf16"):
-        return torch.autocast("cuda", dtype=torch.bfloat16)
-    if device.type == "cpu" and amp == "bf16":
-        return torch.autocast("cpu", dtype=torch.bfloat16)
-    return contextlib.nullcontext()
 
 
 @torch.no_grad()

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import torch
 import torch.distributed as dist
 
+from sigasr.runtime import resolve_device
+
 
 @dataclass(frozen=True)
 class DistributedContext:
@@ -46,17 +48,6 @@ def setup_distributed(device: str = "auto") -> DistributedContext:
     if world_size > 1 and not dist.is_initialized():
         dist.init_process_group(backend="nccl" if dev.type == "cuda" else "gloo")
     return DistributedContext(rank, world_size, local_rank, dev)
-
-
-def resolve_device(device: str, local_rank: int = 0) -> torch.device:
-    """``auto`` (the GPU if CUDA is available, else the CPU), ``cpu`` or ``cuda``."""
-    if device == "auto":
-        device = "cuda" if torch.cuda.is_available() else "cpu"
-    if device == "cuda":
-        if not torch.cuda.is_available():
-            raise RuntimeError("--device cuda was requested but CUDA is not available")
-        return torch.device("cuda", local_rank)
-    return torch.device("cpu")
 
 
 def teardown_distributed() -> None:

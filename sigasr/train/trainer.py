@@ -25,13 +25,14 @@ from omegaconf import DictConfig
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
+from sigasr.checkpoints.store import CheckpointDir, CheckpointError, load_checkpoint
 from sigasr.config import ConfigError
-from sigasr.decode.recognize import autocast_for, recognize
+from sigasr.ctc import ctc_loss
+from sigasr.decode.recognize import recognize
 from sigasr.decode.scoring import score
 from sigasr.model import load_state_checked
-from sigasr.train.checkpoint import CheckpointDir, CheckpointError, load_checkpoint
+from sigasr.runtime import autocast_for
 from sigasr.train.ddp import DistributedContext, all_reduce_sum
-from sigasr.train.loss import ctc_loss
 from sigasr.train.metrics import METRICS_FILE, MetricsLog, StepClock
 from sigasr.train.nonfinite import NonFiniteGuard
 from sigasr.train.optimizer import build_optimizer

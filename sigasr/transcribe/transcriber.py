@@ -8,8 +8,8 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
-from sigasr.decode.greedy import greedy_ctc
-from sigasr.decode.recognize import autocast_for
+from sigasr.ctc import greedy_ctc
+from sigasr.runtime import autocast_for
 from sigasr.transcribe.audio import load_audio
 from sigasr.transcribe.chunking import SUBSAMPLING, plan_chunks, stitch
 from sigasr.transcribe.timestamps import WordTiming, word_timings

@@ -2,7 +2,7 @@
 
 import torch
 
-from sigasr.decode.greedy import greedy_ctc
+from sigasr.ctc import greedy_ctc
 
 
 def one_hot_log_probs(paths: list[list[int]], vocab: int = 5) -> torch.Tensor:

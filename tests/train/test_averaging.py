@@ -3,8 +3,8 @@
 import pytest
 import torch
 
-from sigasr.train.averaging import averaged_model_state
-from sigasr.train.checkpoint import CheckpointDir, CheckpointError
+from sigasr.checkpoints.averaging import averaged_model_state
+from sigasr.checkpoints.store import CheckpointDir, CheckpointError
 
 
 def test_average_of_last_k(tmp_path):

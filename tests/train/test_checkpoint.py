@@ -6,7 +6,7 @@ import struct
 import pytest
 import torch
 
-from sigasr.train.checkpoint import (
+from sigasr.checkpoints.store import (
     CheckpointDir,
     CheckpointError,
     CorruptCheckpointError,

@@ -6,9 +6,9 @@ import pytest
 import torch
 from omegaconf import OmegaConf
 
+from sigasr.checkpoints.store import CheckpointDir, CheckpointError, load_checkpoint
 from sigasr.config import ConfigError, ExperimentConfig
 from sigasr.model import CTCModel
-from sigasr.train.checkpoint import CheckpointDir, CheckpointError, load_checkpoint
 from sigasr.train.ddp import DistributedContext
 from sigasr.train.nonfinite import NonFiniteLimitError
 from sigasr.train.rng import seed_everything

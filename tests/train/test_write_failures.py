@@ -5,8 +5,8 @@ import errno
 
 import torch
 
+from sigasr.checkpoints.store import CheckpointDir, load_checkpoint
 from sigasr.cli import main
-from sigasr.train.checkpoint import CheckpointDir, load_checkpoint
 from tools.tiny_corpus import train_args
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import torch
 
 from sigasr.atomic import TMP_PREFIX
-from sigasr.train.checkpoint import (
+from sigasr.checkpoints.store import (
     CORRUPT_SUFFIX,
     CheckpointDir,
     CheckpointError,

@@ -1,4 +1,4 @@
-"""The CTC training objective."""
+"""CTC: the training loss and greedy (best-path) search."""
 
 from __future__ import annotations
 
@@ -33,3 +33,25 @@ def ctc_loss(
         zero_infinity=False,
     )
     return loss, int(target_lens.sum())
+
+
+def greedy_ctc(log_probs: Tensor, lengths: Tensor, blank: int = 0) -> list[list[int]]:
+    """Best-path CTC decoding of a batch.
+
+    Takes the most likely token per frame, merges runs of the same token, then drops blanks.
+
+    Args:
+        log_probs: (B, T, V) per-frame token scores (log-probabilities or logits).
+        lengths: (B,) valid frames per sequence.
+        blank: the CTC blank id.
+
+    Returns:
+        B lists of token ids, blanks and repeats removed.
+    """
+    best = log_probs.argmax(dim=-1)  # (B, T)
+    new_run = torch.ones_like(best, dtype=torch.bool)
+    new_run[:, 1:] = best[:, 1:] != best[:, :-1]
+    keep = new_run & (best != blank)
+    keep &= torch.arange(best.size(1), device=best.device) < lengths.to(best.device)[:, None]
+    best, keep = best.cpu(), keep.cpu()
+    return [row[mask].tolist() for row, mask in zip(best, keep, strict=True)]

@@ -7,7 +7,7 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
-from sigasr.train.checkpoint import CheckpointDir, CheckpointError, load_checkpoint
+from sigasr.checkpoints.store import CheckpointDir, CheckpointError, load_checkpoint
 
 
 def average_model_states(paths: list[Path]) -> dict[str, Tensor]:

@@ -1,0 +1,1 @@
+"""Training checkpoints (written by ``sigasr train``) and the averaging that decode and export use."""
