@@ -14,10 +14,7 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from sigasr.atomic import atomic_write_text
-
-
-class ConfigError(ValueError):
-    """A configuration file or override is invalid; the message names the key."""
+from sigasr.errors import ConfigError
 
 
 @dataclass

@@ -15,16 +15,13 @@ from torch import Tensor, nn
 from sigasr.atomic import atomic_path, atomic_write_text
 from sigasr.checksum import state_checksum
 from sigasr.config import ModelConfig
+from sigasr.errors import ModelLoadError
 from sigasr.nn import ConformerEncoder, TransformerEncoder, subsampled_length
 
 CONFIG_FILE = "config.yaml"
 WEIGHTS_FILE = "model.safetensors"
 CRC_KEY = "crc32"  # in the safetensors metadata: state_checksum of the weights
 CONFIG_CRC_KEY = "config_crc32"  # ... and zlib.crc32 of config.yaml's bytes
-
-
-class ModelLoadError(ValueError):
-    """A model directory cannot be loaded; the message names the file and the problem."""
 
 
 def build_encoder(cfg: ModelConfig) -> nn.Module:

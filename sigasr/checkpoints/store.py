@@ -23,14 +23,11 @@ import torch
 
 from sigasr.atomic import TMP_PREFIX, atomic_path
 from sigasr.checksum import state_checksum
+from sigasr.errors import CheckpointError
 
 _NAME = re.compile(r"^ckpt-(\d+)\.pt$")
 CHECKSUM_KEY = "checksum"
 CORRUPT_SUFFIX = ".corrupt"
-
-
-class CheckpointError(RuntimeError):
-    """A checkpoint cannot be written or read; the message names the file and the cause."""
 
 
 class CorruptCheckpointError(CheckpointError):

@@ -1,7 +1,9 @@
 """The ``sigasr`` command line: one module per subcommand.
 
 Each subcommand module defines ``register(subparsers)``, which adds its parser and sets
-``func`` to a callable taking the parsed arguments and returning an exit code.
+``func`` to a callable taking the parsed arguments and returning an exit code. Subcommands
+raise :class:`sigasr.errors.SigasrError` (or ``OSError``) for what the user can fix;
+:func:`main` alone turns those into one ``sigasr <command>: error: <message>`` line.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import argparse
 import sys
 
 from sigasr.cli import bench, decode, demo_data, export, prepare, train, transcribe
+from sigasr.errors import SigasrError
 
 SUBCOMMANDS = (prepare, train, decode, transcribe, export, bench, demo_data)
 
@@ -22,7 +25,18 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in SUBCOMMANDS:
         module.register(subparsers)
+    _name_leaf_commands(parser)
     return parser
+
+
+def _name_leaf_commands(parser: argparse.ArgumentParser) -> None:
+    """Sets ``prog`` (``sigasr prepare tedlium``) as a default of every runnable subcommand."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                if sub.get_default("func") is not None:
+                    sub.set_defaults(prog=sub.prog)
+                _name_leaf_commands(sub)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,7 +44,14 @@ def main(argv: list[str] | None = None) -> int:
     args, unknown = parser.parse_known_args(argv)
     if unknown and not getattr(args, "accepts_any_arguments", False):
         parser.error(f"unrecognized arguments: {' '.join(unknown)}")
-    return args.func(args)
+    try:
+        return args.func(args)
+    except SigasrError as e:
+        print(f"{args.prog}: error: {e}", file=sys.stderr)
+        return e.exit_code
+    except OSError as e:  # missing paths, and writes that fail (disk full, permission denied)
+        print(f"{args.prog}: error: {e}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

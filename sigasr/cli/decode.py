@@ -6,7 +6,6 @@ Defaults (sets, averaging, data paths) come from ``<exp-dir>/config.yaml``, whic
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 BUCKET_ALL = "all"
@@ -29,40 +28,20 @@ def register(subparsers) -> None:
     )
     p.add_argument("--max-duration", type=float, help="seconds of audio per batch")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
-    p.set_defaults(func=run)
-
-
-def run(args) -> int:
-    from sigasr.checkpoints.store import CheckpointError
-    from sigasr.config import ConfigError
-    from sigasr.data.manifests import ManifestError
-    from sigasr.model import ModelLoadError
-
-    try:
-        return decode(args)
-    except UnknownBucketError as e:
-        print(f"sigasr decode: error: {e}", file=sys.stderr)
-        return 2
-    # OSError: missing paths, and writes that fail (disk full, permission denied)
-    except (ConfigError, CheckpointError, ModelLoadError, ManifestError, OSError) as e:
-        print(f"sigasr decode: error: {e}", file=sys.stderr)
-        return 1
-
-
-class UnknownBucketError(ValueError):
-    """``--bucket`` named no TED-LIUM bucket."""
+    p.set_defaults(func=decode)
 
 
 def bucket_sets(bucket: str) -> list[tuple[str, str]]:
     """(label, manifest set name) pairs for ``--bucket``."""
     from sigasr.data.buckets import BUCKETS, bucket_set_name
+    from sigasr.errors import UsageError
 
     if bucket == BUCKET_ALL:
         chosen = list(BUCKETS)
     elif bucket in BUCKETS:
         chosen = [bucket]
     else:
-        raise UnknownBucketError(
+        raise UsageError(
             f"unknown bucket '{bucket}', expected one of {', '.join([*BUCKETS, BUCKET_ALL])}"
         )
     return [(name, bucket_set_name(name)) for name in chosen]

@@ -8,7 +8,6 @@ and the tokenizer's ``tokenizer.model`` and ``tokens.txt``: everything ``sigasr 
 from __future__ import annotations
 
 import shutil
-import sys
 from pathlib import Path
 
 TOKENIZER_FILES = ("tokenizer.model", "tokens.txt")
@@ -23,20 +22,7 @@ def register(subparsers) -> None:
     p.add_argument("--exp-dir", required=True, help="an experiment directory from sigasr train")
     p.add_argument("--avg", type=int, help="average the last K checkpoints (default: config)")
     p.add_argument("--out", required=True, help="the model directory to create")
-    p.set_defaults(func=run)
-
-
-def run(args) -> int:
-    from sigasr.checkpoints.store import CheckpointError
-    from sigasr.config import ConfigError
-    from sigasr.model import ModelLoadError
-
-    try:
-        return export(args)
-    # OSError: missing paths, an existing --out, and writes that fail (disk full, permissions)
-    except (ConfigError, CheckpointError, ModelLoadError, OSError) as e:
-        print(f"sigasr export: error: {e}", file=sys.stderr)
-        return 1
+    p.set_defaults(func=export)
 
 
 def export(args) -> int:

@@ -3,7 +3,6 @@ SentencePiece tokens."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 LIBRISPEECH_PARTS = ("train-clean-100", "dev-clean", "dev-other", "test-clean", "test-other")
@@ -70,9 +69,10 @@ def register(subparsers) -> None:
 def run_librispeech(args) -> int:
     from sigasr.atomic import atomic_path
     from sigasr.data.feature_store import store_fbank
-    from sigasr.data.librispeech import CorpusError, prepare_part_cuts
+    from sigasr.data.librispeech import prepare_part_cuts
     from sigasr.data.manifests import cuts_path
     from sigasr.data.report import save_reports
+    from sigasr.errors import CorpusError
 
     corpus_dir = Path(args.corpus_dir)
     if args.download:
@@ -86,11 +86,7 @@ def run_librispeech(args) -> int:
     manifest_dir.mkdir(parents=True, exist_ok=True)
     reports, unusable = [], []
     for part in args.parts:
-        try:
-            cuts, report = prepare_part_cuts(corpus_dir, part, args.num_jobs)
-        except CorpusError as e:
-            print(f"sigasr prepare librispeech: {e}", file=sys.stderr)
-            return 1
+        cuts, report = prepare_part_cuts(corpus_dir, part, args.num_jobs)
         reports.append(report)
         if len(cuts) == 0:
             unusable.append(f"{part} ({report.table()})")
@@ -106,54 +102,37 @@ def run_librispeech(args) -> int:
             cuts.to_file(tmp)
     save_reports(reports, manifest_dir / "librispeech_prepare_summary.json")
     if unusable:
-        print(
-            f"sigasr prepare librispeech: no usable utterances, no manifest written: "
-            f"{'; '.join(unusable)}",
-            file=sys.stderr,
-        )
-        return 1
+        raise CorpusError(f"no usable utterances, no manifest written: {'; '.join(unusable)}")
     return 0
 
 
 def run_tedlium(args) -> int:
-    from sigasr.data.librispeech import CorpusError
     from sigasr.data.tedlium import prepare_tedlium_buckets
 
-    try:
-        prepare_tedlium_buckets(
-            Path(args.corpus_dir),
-            Path(args.manifest_dir),
-            None if args.on_the_fly else Path(args.feature_dir),
-            args.num_jobs,
-        )
-    except CorpusError as e:
-        print(f"sigasr prepare tedlium: {e}", file=sys.stderr)
-        return 1
+    prepare_tedlium_buckets(
+        Path(args.corpus_dir),
+        Path(args.manifest_dir),
+        None if args.on_the_fly else Path(args.feature_dir),
+        args.num_jobs,
+    )
     return 0
 
 
 def run_long_form(args) -> int:
-    from sigasr.data.librispeech import CorpusError
     from sigasr.data.long_form import prepare_long_form
     from sigasr.data.tedlium import talk_cuts
+    from sigasr.errors import CorpusError
 
-    try:
-        talks, _ = talk_cuts(Path(args.corpus_dir), args.num_jobs)
-    except CorpusError as e:
-        print(f"sigasr prepare long-form: {e}", file=sys.stderr)
-        return 1
+    talks, _ = talk_cuts(Path(args.corpus_dir), args.num_jobs)
     counts = prepare_long_form(talks, Path(args.manifest_dir), args.durations)
     empty = [name for name, (n, _) in counts.items() if n == 0]
     if empty:
-        names = ", ".join(empty)
-        print(f"sigasr prepare long-form: no talk is long enough for {names}", file=sys.stderr)
-        return 1
+        raise CorpusError(f"no talk is long enough for {', '.join(empty)}")
     return 0
 
 
 def run_tokenizer(args) -> int:
     from sigasr.config import load_config
-    from sigasr.data.manifests import ManifestError
     from sigasr.data.tokenizer import train_tokenizer
 
     data = load_config(args.config).data
@@ -165,16 +144,12 @@ def run_tokenizer(args) -> int:
         lang_dir = Path(f"data/lang_{token_type}_{vocab_size}")
     else:
         lang_dir = Path(data.lang_dir)
-    try:
-        train_tokenizer(
-            Path(args.manifest_dir or data.manifest_dir),
-            list(args.train_sets or data.train_sets),
-            lang_dir,
-            vocab_size,
-            token_type,
-        )
-    except ManifestError as e:
-        print(f"sigasr prepare tokenizer: {e}", file=sys.stderr)
-        return 1
+    train_tokenizer(
+        Path(args.manifest_dir or data.manifest_dir),
+        list(args.train_sets or data.train_sets),
+        lang_dir,
+        vocab_size,
+        token_type,
+    )
     print(f"tokenizer: {token_type} with {vocab_size} pieces in {lang_dir}")
     return 0

@@ -6,7 +6,6 @@ several GPUs: ``torchrun --nproc-per-node N -m sigasr train ...``.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from omegaconf import OmegaConf
@@ -24,7 +23,7 @@ def register(subparsers) -> None:
     p.add_argument("--exp-dir", required=True, help="checkpoints, logs and config.yaml go here")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     p.add_argument("overrides", nargs="*", help="config overrides, key=value")
-    p.set_defaults(func=run)
+    p.set_defaults(func=train)
 
 
 def resolve_paths(cfg) -> None:
@@ -48,26 +47,6 @@ def check_same_experiment(cfg, saved_path: Path) -> None:
                 f"{saved_path}: this experiment was started with a different '{section}' "
                 "config; use a new --exp-dir or the original config"
             )
-
-
-def run(args) -> int:
-    from sigasr.checkpoints.store import CheckpointError
-    from sigasr.data.manifests import ManifestError
-    from sigasr.model import ModelLoadError
-    from sigasr.train.nonfinite import NonFiniteLimitError
-
-    try:
-        return train(args)
-    except (
-        ConfigError,
-        CheckpointError,
-        ManifestError,
-        ModelLoadError,
-        NonFiniteLimitError,
-        OSError,  # missing paths, and writes that fail (disk full, permission denied)
-    ) as e:
-        print(f"sigasr train: error: {e}", file=sys.stderr)
-        return 1
 
 
 def train(args) -> int:

@@ -26,18 +26,7 @@ def register(subparsers) -> None:
     )
     p.add_argument("--chunk-seconds", type=float, default=30.0)
     p.add_argument("--overlap-seconds", type=float, default=4.0)
-    p.set_defaults(func=run)
-
-
-def run(args) -> int:
-    from sigasr.model import ModelLoadError
-    from sigasr.transcribe.audio import AudioError
-
-    try:
-        return transcribe(args)
-    except (ModelLoadError, AudioError, FileNotFoundError, ValueError) as e:
-        print(f"sigasr transcribe: error: {e}", file=sys.stderr)
-        return 1
+    p.set_defaults(func=transcribe)
 
 
 def transcribe(args) -> int:

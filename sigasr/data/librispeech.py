@@ -21,13 +21,10 @@ from lhotse import CutSet
 from lhotse.utils import fastcopy
 
 from sigasr.data.report import DropReport
+from sigasr.errors import CorpusError
 
 SAMPLING_RATE = 16_000
 SKIPPED_AUDIO = ("sampling rate", "channels")  # audio problems that skip, not stop
-
-
-class CorpusError(RuntimeError):
-    """The corpus cannot be prepared as it is; the message names the files."""
 
 
 @dataclass

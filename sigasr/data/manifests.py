@@ -10,9 +10,7 @@ from pathlib import Path
 from lhotse import CutSet
 from lhotse.serialization import deserialize_item
 
-
-class ManifestError(RuntimeError):
-    """A cut manifest is missing, damaged or unusable; the message names the file (and line)."""
+from sigasr.errors import ManifestError
 
 
 def cuts_path(manifest_dir: str | Path, set_name: str) -> Path:

@@ -18,10 +18,10 @@ from lhotse.utils import fastcopy
 from sigasr.atomic import atomic_path
 from sigasr.data.audio_backend import use_libsndfile
 from sigasr.data.buckets import BUCKETS, bucket_of, bucket_set_name
-from sigasr.data.librispeech import CorpusError
 from sigasr.data.manifests import cuts_path
 from sigasr.data.normalize import normalize_text
 from sigasr.data.report import DropReport, save_reports
+from sigasr.errors import CorpusError
 
 PARTS = ("dev", "test")
 IGNORED = "ignore_time_segment_in_scoring"

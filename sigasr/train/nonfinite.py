@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-
-class NonFiniteLimitError(RuntimeError):
-    """Too many consecutive non-finite steps; training stops."""
+from sigasr.errors import NonFiniteLimitError
 
 
 class NonFiniteGuard:

@@ -8,9 +8,7 @@ import soundfile as sf
 import torch
 from torch import Tensor
 
-
-class AudioError(ValueError):
-    """An audio file cannot be used; the message names the file."""
+from sigasr.errors import AudioError
 
 
 def load_audio(path: str | Path) -> tuple[Tensor, int]:

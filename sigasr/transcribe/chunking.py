@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from sigasr.errors import UsageError
+
 SUBSAMPLING = 4  # input feature frames per encoder output frame
 
 
@@ -40,7 +42,7 @@ def plan_chunks(num_frames: int, chunk_frames: int, overlap_frames: int) -> list
     chunk = chunk_frames - chunk_frames % SUBSAMPLING
     overlap = overlap_frames - overlap_frames % SUBSAMPLING
     if chunk <= 2 * overlap:
-        raise ValueError(f"chunk ({chunk} frames) must exceed twice the overlap ({overlap})")
+        raise UsageError(f"chunk ({chunk} frames) must exceed twice the overlap ({overlap})")
     total_out = num_frames // SUBSAMPLING
     if num_frames <= chunk:
         return [Chunk(0, num_frames, 0, total_out)]

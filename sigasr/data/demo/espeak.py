@@ -11,6 +11,8 @@ import ctypes
 
 import numpy as np
 
+from sigasr.errors import SigasrError
+
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
 _POS_CHARACTER = 1
 _CHARS_UTF8 = 1
@@ -22,7 +24,7 @@ _SynthCallback = ctypes.CFUNCTYPE(
 )
 
 
-class ESpeakError(RuntimeError):
+class ESpeakError(SigasrError, RuntimeError):
     """libespeak-ng refused a call; the message names it and the argument."""
 
 
