@@ -8,6 +8,7 @@ messages that name the offending key and the file or override it came from.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
@@ -17,30 +18,113 @@ from sigasr.atomic import atomic_write_text
 from sigasr.errors import ConfigError
 
 
+class Choice(str, Enum):
+    """A named option of the config: equal to, hashed and printed as its string value, so
+    ``kind == "sigmoid"`` holds and YAML holds the plain string. omegaconf rejects any other
+    value and lists the members in its error."""
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
+
+    @classmethod
+    def parse(cls, value, key: str):
+        """``value`` as a member; :class:`ConfigError` naming ``key`` and the choices if none."""
+        try:
+            return cls(value)
+        except ValueError:
+            choices = ", ".join(m.value for m in cls)
+            raise ConfigError(f"{key}='{value}', expected one of: {choices}") from None
+
+
+class AttentionKind(Choice):
+    """How scores become weights: sigmoid (FlashSigmoid kernels) or softmax (PyTorch SDPA)."""
+
+    sigmoid = "sigmoid"
+    softmax = "softmax"
+
+
+class Position(Choice):
+    """Relative positions: ALiBi's -slope * |i - j| logit term, rotary q/k, or none."""
+
+    alibi = "alibi"
+    rope = "rope"
+    none = "none"
+
+
+class SigmoidBias(Choice):
+    """The sigmoid's bias b: -log n of the sequence, a constant, one learned per head, or 0."""
+
+    log_n = "log_n"
+    const = "const"
+    learnable = "learnable"
+    none = "none"
+
+
+class Frontend(Choice):
+    """The 4x subsampling front-end: 2-D convolution over (time, mel), or strided 1-D."""
+
+    conv2d = "conv2d"
+    conv1d = "conv1d"
+
+
+class EncoderType(Choice):
+    conformer = "conformer"
+    transformer = "transformer"
+
+
+@dataclass
+class AttentionConfig:
+    """The self-attention of every encoder layer; encoders and layers take it whole.
+
+    Attributes:
+        kind: sigmoid or softmax scores (:class:`AttentionKind`).
+        pos: relative positions (:class:`Position`).
+        sigmoid_bias: the bias b of sigmoid attention (:class:`SigmoidBias`); softmax
+            ignores it.
+        sigmoid_bias_value: b when ``const``; the initial b of each head when ``learnable``
+            (-6 ~ -log 400).
+        qk_norm: RMS-normalize q and k over the head dimension before the scores.
+        layer_scale: initial LayerScale gain on each residual branch (stabilizes sigmoid
+            attention); 0 disables LayerScale.
+
+    Strings are accepted for the choices: ``AttentionConfig(kind="softmax", pos="rope")``.
+    """
+
+    kind: AttentionKind = AttentionKind.sigmoid
+    pos: Position = Position.alibi
+    sigmoid_bias: SigmoidBias = SigmoidBias.log_n
+    sigmoid_bias_value: float = -6.0
+    qk_norm: bool = False
+    layer_scale: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.kind = AttentionKind.parse(self.kind, "attention.kind")
+        self.pos = Position.parse(self.pos, "attention.pos")
+        self.sigmoid_bias = SigmoidBias.parse(self.sigmoid_bias, "attention.sigmoid_bias")
+
+
 @dataclass
 class EncoderConfig:
     """Encoder architecture. See :class:`sigasr.nn.ConformerEncoder` for the meaning."""
 
-    type: str = "conformer"  # conformer | transformer
+    type: EncoderType = EncoderType.conformer
     d_model: int = 144
     num_layers: int = 6
     num_heads: int = 4
     ffn_dim: int = 0  # 0 means 4 * d_model
     conv_kernel: int = 31  # conformer depthwise convolution
     dropout: float = 0.1
-    attention: str = "sigmoid"  # sigmoid | softmax
-    pos: str = "alibi"  # alibi | rope | none
-    sigmoid_bias: str = "log_n"  # log_n | const | learnable | none
-    sigmoid_bias_value: float = -6.0  # const bias, and the init of a learnable one (~ -log 400)
-    qk_norm: bool = False
-    layer_scale: float = 0.0  # 0 disables LayerScale; else its initial value
+    attention: AttentionConfig = field(default_factory=AttentionConfig)
     post_norm: bool = False  # transformer only
 
 
 @dataclass
 class ModelConfig:
     input_dim: int = 80
-    frontend: str = "conv2d"  # conv2d (4x, 2-D) | conv1d (strided 1-D)
+    frontend: Frontend = Frontend.conv2d
     vocab_size: int = 0  # filled from the tokenizer at train time; includes the CTC blank (id 0)
     encoder: EncoderConfig = field(default_factory=EncoderConfig)
 
@@ -101,6 +185,43 @@ class ExperimentConfig:
     decode: DecodeConfig = field(default_factory=DecodeConfig)
 
 
+# Configs written before AttentionConfig held its fields flat under model.encoder, with
+# ``attention`` naming the kind; they still load, and the old override keys still work.
+_FLAT_ATTENTION_KEYS = ("pos", "sigmoid_bias", "sigmoid_bias_value", "qk_norm", "layer_scale")
+
+
+def upgrade_encoder_keys(encoder) -> None:
+    """Moves flat attention keys of an ``encoder`` mapping (in place) under ``attention``."""
+    if encoder is None or not hasattr(encoder, "keys"):
+        return
+    attention = encoder.get("attention")
+    moved = {k: encoder.pop(k) for k in _FLAT_ATTENTION_KEYS if k in encoder}
+    if attention is not None and not hasattr(attention, "keys"):
+        moved["kind"] = attention
+        attention = None
+    if moved:
+        encoder["attention"] = {**(attention or {}), **moved}
+
+
+def _upgrade_override(item: str) -> str:
+    key, value = item.split("=", 1)
+    head, _, leaf = key.rpartition(".")
+    if head == "model.encoder" and leaf in _FLAT_ATTENTION_KEYS:
+        return f"model.encoder.attention.{leaf}={value}"
+    if key == "model.encoder.attention":
+        return f"model.encoder.attention.kind={value}"
+    return item
+
+
+def model_config(cfg) -> DictConfig:
+    """The ``model`` section ``cfg`` (mapping or DictConfig, old flat keys allowed) typed as
+    :class:`ModelConfig`; raises omegaconf's errors for keys or values that do not fit."""
+    if not isinstance(cfg, DictConfig) or OmegaConf.get_type(cfg) is not ModelConfig:
+        cfg = OmegaConf.create(OmegaConf.to_container(cfg) if isinstance(cfg, DictConfig) else cfg)
+        upgrade_encoder_keys(cfg.get("encoder"))
+    return OmegaConf.merge(OmegaConf.structured(ModelConfig), cfg)
+
+
 def _checked_merge(base: DictConfig, other, source: str) -> DictConfig:
     try:
         return OmegaConf.merge(base, other)
@@ -121,6 +242,7 @@ def _yaml_chain(path: Path, seen: tuple[Path, ...]) -> list[tuple[str, DictConfi
     except Exception as e:  # yaml syntax errors come in several types
         raise ConfigError(f"{path}: cannot parse YAML: {e}") from None
     base = loaded.pop("base", None)
+    upgrade_encoder_keys(OmegaConf.select(loaded, "model.encoder"))
     chain = [] if base is None else _yaml_chain(path.parent / base, (*seen, path.resolve()))
     return [*chain, (str(path), loaded)]
 
@@ -144,7 +266,7 @@ def load_config(
         if "=" not in item:
             raise ConfigError(f"override '{item}' is not of the form key=value")
         try:
-            dot = OmegaConf.from_dotlist([item])
+            dot = OmegaConf.from_dotlist([_upgrade_override(item)])
         except OmegaConfBaseException as e:
             raise ConfigError(f"override '{item}': {e}") from None
         cfg = _checked_merge(cfg, dot, f"override '{item}'")
@@ -152,12 +274,8 @@ def load_config(
     return cfg
 
 
+# String fields with fixed values outside the model (whose choices are Choice types).
 _CHOICES = {
-    "model.frontend": ("conv2d", "conv1d"),
-    "model.encoder.type": ("conformer", "transformer"),
-    "model.encoder.attention": ("sigmoid", "softmax"),
-    "model.encoder.pos": ("alibi", "rope", "none"),
-    "model.encoder.sigmoid_bias": ("log_n", "const", "learnable", "none"),
     "train.amp": ("auto", "bf16", "fp32"),
     "data.token_type": ("bpe", "unigram", "char"),
 }

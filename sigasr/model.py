@@ -14,7 +14,7 @@ from torch import Tensor, nn
 
 from sigasr.atomic import atomic_path, atomic_write_text
 from sigasr.checksum import state_checksum
-from sigasr.config import ModelConfig
+from sigasr.config import AttentionConfig, EncoderType, ModelConfig, model_config
 from sigasr.errors import ModelLoadError
 from sigasr.nn import ConformerEncoder, TransformerEncoder, subsampled_length
 
@@ -24,29 +24,27 @@ CRC_KEY = "crc32"  # in the safetensors metadata: state_checksum of the weights
 CONFIG_CRC_KEY = "config_crc32"  # ... and zlib.crc32 of config.yaml's bytes
 
 
+ENCODERS = {EncoderType.conformer: ConformerEncoder, EncoderType.transformer: TransformerEncoder}
+
+
 def build_encoder(cfg: ModelConfig) -> nn.Module:
     """The encoder that ``cfg.encoder.type`` names, with its options from the config."""
     enc = cfg.encoder
-    common = dict(
+    options = dict(
         input_dim=cfg.input_dim,
         d_model=enc.d_model,
         num_layers=enc.num_layers,
         num_heads=enc.num_heads,
         ffn_dim=enc.ffn_dim,
         dropout=enc.dropout,
-        attention=enc.attention,
-        pos=enc.pos,
-        sigmoid_bias=enc.sigmoid_bias,
-        sigmoid_bias_value=enc.sigmoid_bias_value,
-        qk_norm=enc.qk_norm,
-        layer_scale=enc.layer_scale,
+        attention=AttentionConfig(**enc.attention),
         frontend=cfg.frontend,
     )
-    if enc.type == "conformer":
-        return ConformerEncoder(conv_kernel=enc.conv_kernel, **common)
-    if enc.type == "transformer":
-        return TransformerEncoder(post_norm=enc.post_norm, **common)
-    raise ValueError(f"model.encoder.type='{enc.type}', expected 'conformer' or 'transformer'")
+    if enc.type == EncoderType.conformer:
+        options["conv_kernel"] = enc.conv_kernel
+    else:
+        options["post_norm"] = enc.post_norm
+    return ENCODERS[enc.type](**options)
 
 
 class CTCModel(nn.Module):
@@ -61,7 +59,7 @@ class CTCModel(nn.Module):
 
     def __init__(self, cfg: ModelConfig | DictConfig):
         super().__init__()
-        self.cfg = OmegaConf.merge(OmegaConf.structured(ModelConfig), cfg)
+        self.cfg = model_config(cfg)
         if self.cfg.vocab_size < 2:
             raise ValueError(
                 f"model.vocab_size={self.cfg.vocab_size}: it must count the blank and the "
@@ -111,7 +109,7 @@ class CTCModel(nn.Module):
             if not path.is_file():
                 raise ModelLoadError(f"{path}: missing (not a sigasr model directory?)")
         try:
-            cfg = OmegaConf.merge(OmegaConf.structured(ModelConfig), OmegaConf.load(config_path))
+            cfg = model_config(OmegaConf.load(config_path))
         except OmegaConfBaseException as e:
             key = getattr(e, "full_key", "?")
             raise ModelLoadError(

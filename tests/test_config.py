@@ -2,7 +2,14 @@
 
 import pytest
 
-from sigasr.config import ConfigError, load_config, save_config
+from sigasr.config import (
+    AttentionConfig,
+    AttentionKind,
+    ConfigError,
+    load_config,
+    model_config,
+    save_config,
+)
 
 
 def test_overrides_apply_and_defaults_fill_the_rest(tmp_path):
@@ -12,7 +19,7 @@ def test_overrides_apply_and_defaults_fill_the_rest(tmp_path):
     assert cfg.model.encoder.num_layers == 12
     assert cfg.train.lr == 0.002
     assert cfg.data.max_duration == 50.0
-    assert cfg.model.encoder.attention == "sigmoid"
+    assert cfg.model.encoder.attention.kind == "sigmoid"
     save_config(cfg, tmp_path / "out.yaml")
     assert load_config(tmp_path / "out.yaml") == cfg
 
@@ -22,7 +29,7 @@ def test_overrides_apply_and_defaults_fill_the_rest(tmp_path):
     [
         (["model.encoder.num_layer=12"], "model.encoder.num_layer"),
         (["model.encoder.num_layers=many"], "model.encoder.num_layers"),
-        (["model.encoder.attention=cosine"], "model.encoder.attention"),
+        (["model.encoder.attention.kind=cosine"], "model.encoder.attention.kind"),
         (["trian.lr=1"], "trian"),
         (["model.encoder.d_model=100", "model.encoder.num_heads=3"], "model.encoder.d_model"),
     ],
@@ -55,9 +62,9 @@ def test_base_file_is_loaded_first_and_overridden(tmp_path):
     (tmp_path / "root.yaml").write_text("train:\n  lr: 0.5\n  seed: 7\n")
     (tmp_path / "conf/base.yaml").write_text("base: ../root.yaml\ntrain:\n  lr: 0.1\n")
     row = tmp_path / "conf/row.yaml"
-    row.write_text("base: base.yaml\nmodel:\n  encoder:\n    pos: rope\n")
+    row.write_text("base: base.yaml\nmodel:\n  encoder:\n    attention:\n      pos: rope\n")
     cfg = load_config(row, ["train.seed=3"])
-    assert (cfg.train.lr, cfg.train.seed, cfg.model.encoder.pos) == (0.1, 3, "rope")
+    assert (cfg.train.lr, cfg.train.seed, cfg.model.encoder.attention.pos) == (0.1, 3, "rope")
     assert "base" not in cfg
 
 
@@ -73,3 +80,24 @@ def test_base_errors_name_the_file(tmp_path):
     (tmp_path / "e.yaml").write_text("train:\n  lrate: 1\n")
     with pytest.raises(ConfigError, match=r"e.yaml.*train.lrate"):
         load_config(tmp_path / "d.yaml")
+
+
+def test_flat_attention_keys_of_older_configs_still_load(tmp_path):
+    """Configs and model directories written with the attention keys flat under
+    model.encoder (``attention: softmax``, ``pos: rope``, ...) load into AttentionConfig."""
+    old = tmp_path / "old.yaml"
+    old.write_text(
+        "model:\n  encoder:\n    attention: softmax\n    pos: rope\n    qk_norm: true\n"
+        "    sigmoid_bias_value: -3.0\n"
+    )
+    att = load_config(old, ["model.encoder.layer_scale=0.1"]).model.encoder.attention
+    assert (att.kind, att.pos, att.qk_norm) == ("softmax", "rope", True)
+    assert (att.sigmoid_bias_value, att.layer_scale) == (-3.0, 0.1)
+    flat = {"vocab_size": 5, "encoder": {"attention": "softmax", "pos": "none"}}
+    assert model_config(flat).encoder.attention.pos == "none"
+
+
+def test_attention_choices_come_from_the_types():
+    with pytest.raises(ConfigError, match="attention.pos='sinusoid', expected one of: alibi"):
+        AttentionConfig(pos="sinusoid")
+    assert AttentionConfig(kind="softmax").kind is AttentionKind.softmax

@@ -89,7 +89,7 @@ def row_from_exp_dir(exp_dir: Path) -> dict:
     from sigasr.model import CTCModel
 
     cfg = load_config(exp_dir / "config.yaml")
-    enc = cfg.model.encoder
+    att = cfg.model.encoder.attention
     train = [e for e in read_metrics(exp_dir / METRICS_FILE) if e["kind"] == "train"]
     grad_norms = [e["grad_norm"] for e in train]
     spikes, spike_steps, worst = count_spikes(grad_norms)
@@ -97,11 +97,11 @@ def row_from_exp_dir(exp_dir: Path) -> dict:
     losses = [e["loss"] for e in train[-max(len(train) // 20, 1) :] if e["loss"] is not None]
     parallel = _text(exp_dir / "parallel.txt")
     return {
-        "attention": enc.attention,
-        "pos": enc.pos,
-        "bias": _bias(enc),
-        "qk_norm": enc.qk_norm,
-        "layer_scale": enc.layer_scale,
+        "attention": str(att.kind),
+        "pos": str(att.pos),
+        "bias": _bias(att),
+        "qk_norm": att.qk_norm,
+        "layer_scale": att.layer_scale,
         "params_m": round(CTCModel(cfg.model).num_parameters() / 1e6, 2),
         "steps": cfg.train.max_steps,
         "batch_seconds": cfg.data.max_duration,
@@ -124,15 +124,15 @@ def row_from_exp_dir(exp_dir: Path) -> dict:
     }
 
 
-def _bias(enc) -> str:
-    if enc.attention != "sigmoid":
+def _bias(att) -> str:
+    if att.kind != "sigmoid":
         return "-"
     return {
         "log_n": "-log n",
-        "const": f"{enc.sigmoid_bias_value:g}",
-        "learnable": f"learnable (init {enc.sigmoid_bias_value:g})",
+        "const": f"{att.sigmoid_bias_value:g}",
+        "learnable": f"learnable (init {att.sigmoid_bias_value:g})",
         "none": "none",
-    }[enc.sigmoid_bias]
+    }[att.sigmoid_bias]
 
 
 # -- tables -----------------------------------------------------------------------------------

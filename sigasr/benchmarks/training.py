@@ -1,7 +1,7 @@
 """Training throughput of a recipe's model, sigmoid (FlashSigmoid) against softmax (SDPA).
 
 One process, one GPU, the same model, optimizer, batch and bf16 autocast for every row; only
-``model.encoder.attention`` / ``pos`` and the forced SDPA backend change. Batches are padded
+``model.encoder.attention.kind`` / ``.pos`` and the forced SDPA backend change. Batches are padded
 like real ones: B utterances with lengths uniform in [0.4, 1] x the longest. Reports audio
 seconds per second (100 feature frames = 1 s) and ratios against the first softmax row.
 Two more steps per row run under ``torch.profiler`` for the GPU's own time per step: how
@@ -26,11 +26,11 @@ from sigasr.config import load_config
 from sigasr.model import CTCModel
 
 VARIANTS = {
-    "sigmoid alibi (flashsigmoid)": (["model.encoder.attention=sigmoid", "model.encoder.pos=alibi"], None),
-    "sigmoid rope (flashsigmoid)": (["model.encoder.attention=sigmoid", "model.encoder.pos=rope"], None),
-    "softmax alibi (sdpa cudnn)": (["model.encoder.attention=softmax", "model.encoder.pos=alibi"], SDPBackend.CUDNN_ATTENTION),
-    "softmax rope (sdpa cudnn)": (["model.encoder.attention=softmax", "model.encoder.pos=rope"], SDPBackend.CUDNN_ATTENTION),
-    "softmax rope (sdpa efficient)": (["model.encoder.attention=softmax", "model.encoder.pos=rope"], SDPBackend.EFFICIENT_ATTENTION),
+    "sigmoid alibi (flashsigmoid)": (["model.encoder.attention.kind=sigmoid", "model.encoder.attention.pos=alibi"], None),
+    "sigmoid rope (flashsigmoid)": (["model.encoder.attention.kind=sigmoid", "model.encoder.attention.pos=rope"], None),
+    "softmax alibi (sdpa cudnn)": (["model.encoder.attention.kind=softmax", "model.encoder.attention.pos=alibi"], SDPBackend.CUDNN_ATTENTION),
+    "softmax rope (sdpa cudnn)": (["model.encoder.attention.kind=softmax", "model.encoder.attention.pos=rope"], SDPBackend.CUDNN_ATTENTION),
+    "softmax rope (sdpa efficient)": (["model.encoder.attention.kind=softmax", "model.encoder.attention.pos=rope"], SDPBackend.EFFICIENT_ATTENTION),
 }  # fmt: skip
 
 

@@ -9,16 +9,13 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 import flashsigmoid
+from sigasr.config import AttentionConfig, AttentionKind, Position, SigmoidBias
 from sigasr.nn.masking import lengths_to_mask, zero_padding
 from sigasr.nn.positions import alibi_logit_bias
 
-ATTENTIONS = ("sigmoid", "softmax")
-POSITIONS = ("alibi", "rope", "none")
-SIGMOID_BIASES = ("log_n", "const", "learnable", "none")
-
 
 class MultiHeadSelfAttention(nn.Module):
-    """Self-attention over padded batches.
+    """Self-attention over padded batches, configured by an :class:`AttentionConfig`.
 
     sigmoid: out = sigmoid(q k^T / sqrt(d_head) + b + pos) v, computed by
     :func:`flashsigmoid.flash_sigmoid_attn`. The bias b is, per ``sigmoid_bias``:
@@ -30,59 +27,40 @@ class MultiHeadSelfAttention(nn.Module):
 
     Args:
         d_model: model width; num_heads must divide it.
-        pos: ``alibi``, ``rope`` or ``none``.
-        qk_norm: RMS-normalize q and k over the head dimension before the scores.
+        config: kind, positions, bias and qk_norm (``layer_scale`` is the layer's).
 
     Shapes: x (B, T, d_model), lengths (B,) -> (B, T, d_model), padded frames zero.
     """
 
-    def __init__(
-        self,
-        d_model: int,
-        num_heads: int,
-        *,
-        attention: str = "sigmoid",
-        pos: str = "alibi",
-        sigmoid_bias: str = "log_n",
-        sigmoid_bias_value: float = -6.0,
-        qk_norm: bool = False,
-    ):
+    def __init__(self, d_model: int, num_heads: int, config: AttentionConfig | None = None):
         super().__init__()
-        for name, value, choices in (
-            ("attention", attention, ATTENTIONS),
-            ("pos", pos, POSITIONS),
-            ("sigmoid_bias", sigmoid_bias, SIGMOID_BIASES),
-        ):
-            if value not in choices:
-                raise ValueError(f"{name}='{value}', expected one of {choices}")
+        config = config or AttentionConfig()
         if d_model % num_heads:
             raise ValueError(f"d_model={d_model} is not divisible by num_heads={num_heads}")
         self.num_heads = num_heads
         self.head_dim = d_model // num_heads
-        self.attention = attention
-        self.pos = pos
-        self.sigmoid_bias = sigmoid_bias
-        self.sigmoid_bias_value = sigmoid_bias_value
+        self.config = config
         self.qkv = nn.Linear(d_model, 3 * d_model)
         self.out = nn.Linear(d_model, d_model)
-        self.q_norm = nn.RMSNorm(self.head_dim) if qk_norm else None
-        self.k_norm = nn.RMSNorm(self.head_dim) if qk_norm else None
-        if sigmoid_bias == "learnable" and attention == "sigmoid":
-            self.bias = nn.Parameter(torch.full((num_heads,), sigmoid_bias_value))
+        self.q_norm = nn.RMSNorm(self.head_dim) if config.qk_norm else None
+        self.k_norm = nn.RMSNorm(self.head_dim) if config.qk_norm else None
+        learnable = config.sigmoid_bias == SigmoidBias.learnable
+        if learnable and config.kind == AttentionKind.sigmoid:
+            self.bias = nn.Parameter(torch.full((num_heads,), config.sigmoid_bias_value))
         else:
             self.bias = None
         self.register_buffer(
             "alibi_slopes",
-            flashsigmoid.alibi_slopes(num_heads) if pos == "alibi" else None,
+            flashsigmoid.alibi_slopes(num_heads) if config.pos == Position.alibi else None,
             persistent=False,
         )
 
     def _score_bias(self):
         """The sigmoid bias b: None, a float, (H,), or "log_n" (made in the kernel from lengths)."""
-        if self.sigmoid_bias == "log_n":
+        if self.config.sigmoid_bias == SigmoidBias.log_n:
             return "log_n"
-        if self.sigmoid_bias == "const":
-            return self.sigmoid_bias_value
+        if self.config.sigmoid_bias == SigmoidBias.const:
+            return self.config.sigmoid_bias_value
         return self.bias  # learnable (H,) or None
 
     def forward(self, x: Tensor, lengths: Tensor) -> Tensor:
@@ -90,9 +68,9 @@ class MultiHeadSelfAttention(nn.Module):
         q, k, v = self.qkv(x).view(b, t, 3, self.num_heads, self.head_dim).unbind(2)
         if self.q_norm is not None:
             q, k = self.q_norm(q), self.k_norm(k)
-        if self.pos == "rope":
+        if self.config.pos == Position.rope:
             q, k = flashsigmoid.apply_rope(q, k)
-        if self.attention == "sigmoid":
+        if self.config.kind == AttentionKind.sigmoid:
             out = flashsigmoid.flash_sigmoid_attn(
                 q,
                 k,

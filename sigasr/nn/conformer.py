@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from torch import Tensor, nn
 
+from sigasr.config import AttentionConfig
 from sigasr.nn.attention import MultiHeadSelfAttention
 from sigasr.nn.convolution import ConvModule
 from sigasr.nn.encoder import SubsampledEncoder
@@ -24,19 +25,18 @@ class ConformerLayer(nn.Module):
         ffn_dim: int,
         conv_kernel: int,
         dropout: float,
-        layer_scale: float,
-        **attention_options,
+        attention: AttentionConfig,
     ):
         super().__init__()
         self.ffn1_norm = nn.LayerNorm(d_model)
         self.ffn1 = FeedForward(d_model, ffn_dim, dropout)
         self.attn_norm = nn.LayerNorm(d_model)
-        self.attn = MultiHeadSelfAttention(d_model, num_heads, **attention_options)
+        self.attn = MultiHeadSelfAttention(d_model, num_heads, attention)
         self.conv = ConvModule(d_model, conv_kernel, dropout)
         self.ffn2_norm = nn.LayerNorm(d_model)
         self.ffn2 = FeedForward(d_model, ffn_dim, dropout)
         self.final_norm = nn.LayerNorm(d_model)
-        self.scales = nn.ModuleList(LayerScale(d_model, layer_scale) for _ in range(4))
+        self.scales = nn.ModuleList(LayerScale(d_model, attention.layer_scale) for _ in range(4))
         self.dropout = nn.Dropout(dropout)
 
     def forward(self, x: Tensor, lengths: Tensor) -> Tensor:
@@ -57,9 +57,8 @@ class ConformerEncoder(SubsampledEncoder):
         ffn_dim: feed-forward width; 0 means 4 * d_model.
         conv_kernel: depthwise convolution width (odd).
         dropout: residual and feed-forward dropout.
-        attention: ``sigmoid`` or ``softmax``; pos: ``alibi``, ``rope`` or ``none``.
-        sigmoid_bias, sigmoid_bias_value, qk_norm: see :class:`MultiHeadSelfAttention`.
-        layer_scale: initial LayerScale gain; 0 disables LayerScale.
+        attention: the self-attention of every layer (:class:`sigasr.config.AttentionConfig`;
+            default: sigmoid, ALiBi, b = -log n).
         frontend: ``conv2d`` or ``conv1d``.
 
     Shapes: features (B, T, F), lengths (B,) -> (B, T', d_model), (B,) with T' ~ T / 4.
@@ -75,14 +74,10 @@ class ConformerEncoder(SubsampledEncoder):
         ffn_dim: int = 0,
         conv_kernel: int = 31,
         dropout: float = 0.1,
-        attention: str = "sigmoid",
-        pos: str = "alibi",
-        sigmoid_bias: str = "log_n",
-        sigmoid_bias_value: float = -6.0,
-        qk_norm: bool = False,
-        layer_scale: float = 0.0,
+        attention: AttentionConfig | None = None,
         frontend: str = "conv2d",
     ):
+        attention = attention or AttentionConfig()
         layers = [
             ConformerLayer(
                 d_model,
@@ -90,12 +85,7 @@ class ConformerEncoder(SubsampledEncoder):
                 ffn_dim or 4 * d_model,
                 conv_kernel,
                 dropout,
-                layer_scale,
-                attention=attention,
-                pos=pos,
-                sigmoid_bias=sigmoid_bias,
-                sigmoid_bias_value=sigmoid_bias_value,
-                qk_norm=qk_norm,
+                attention,
             )
             for _ in range(num_layers)
         ]

@@ -10,15 +10,13 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from sigasr.config import Frontend
 from sigasr.nn.masking import zero_padding
-
-FRONTENDS = ("conv2d", "conv1d")
 
 
 def subsampled_length(num_frames, frontend: str = "conv2d"):
     """Output frames for ``num_frames`` input frames (int or int tensor); same for both."""
-    if frontend not in FRONTENDS:
-        raise ValueError(f"unknown frontend '{frontend}', expected one of {FRONTENDS}")
+    Frontend.parse(frontend, "frontend")
     return ((num_frames - 1) // 2 - 1) // 2
 
 
@@ -98,9 +96,9 @@ class Conv1dSubsampling(Subsampling):
         return zero_padding(x, out_lengths), out_lengths
 
 
+FRONTENDS = {Frontend.conv2d: Conv2dSubsampling, Frontend.conv1d: Conv1dSubsampling}
+
+
 def build_frontend(name: str, input_dim: int, d_model: int) -> nn.Module:
-    if name == "conv2d":
-        return Conv2dSubsampling(input_dim, d_model)
-    if name == "conv1d":
-        return Conv1dSubsampling(input_dim, d_model)
-    raise ValueError(f"unknown frontend '{name}', expected one of {FRONTENDS}")
+    """The front-end ``name`` (a :class:`sigasr.config.Frontend`) from F to d_model."""
+    return FRONTENDS[Frontend.parse(name, "frontend")](input_dim, d_model)

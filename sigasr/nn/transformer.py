@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from torch import Tensor, nn
 
+from sigasr.config import AttentionConfig
 from sigasr.nn.attention import MultiHeadSelfAttention
 from sigasr.nn.encoder import SubsampledEncoder
 from sigasr.nn.feed_forward import FeedForward
@@ -24,18 +25,17 @@ class TransformerLayer(nn.Module):
         num_heads: int,
         ffn_dim: int,
         dropout: float,
-        layer_scale: float,
         post_norm: bool,
-        **attention_options,
+        attention: AttentionConfig,
     ):
         super().__init__()
         self.post_norm = post_norm
         self.attn_norm = nn.LayerNorm(d_model)
-        self.attn = MultiHeadSelfAttention(d_model, num_heads, **attention_options)
+        self.attn = MultiHeadSelfAttention(d_model, num_heads, attention)
         self.ffn_norm = nn.LayerNorm(d_model)
         self.ffn = FeedForward(d_model, ffn_dim, dropout)
-        self.attn_scale = LayerScale(d_model, layer_scale)
-        self.ffn_scale = LayerScale(d_model, layer_scale)
+        self.attn_scale = LayerScale(d_model, attention.layer_scale)
+        self.ffn_scale = LayerScale(d_model, attention.layer_scale)
         self.dropout = nn.Dropout(dropout)
 
     def forward(self, x: Tensor, lengths: Tensor) -> Tensor:
@@ -67,28 +67,19 @@ class TransformerEncoder(SubsampledEncoder):
         num_heads: int = 4,
         ffn_dim: int = 0,
         dropout: float = 0.1,
-        attention: str = "sigmoid",
-        pos: str = "alibi",
-        sigmoid_bias: str = "log_n",
-        sigmoid_bias_value: float = -6.0,
-        qk_norm: bool = False,
-        layer_scale: float = 0.0,
+        attention: AttentionConfig | None = None,
         post_norm: bool = False,
         frontend: str = "conv1d",
     ):
+        attention = attention or AttentionConfig()
         layers = [
             TransformerLayer(
                 d_model,
                 num_heads,
                 ffn_dim or 4 * d_model,
                 dropout,
-                layer_scale,
                 post_norm,
-                attention=attention,
-                pos=pos,
-                sigmoid_bias=sigmoid_bias,
-                sigmoid_bias_value=sigmoid_bias_value,
-                qk_norm=qk_norm,
+                attention,
             )
             for _ in range(num_layers)
         ]

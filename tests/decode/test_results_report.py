@@ -40,7 +40,7 @@ def test_report_tables_plots_and_merge(corpus, tmp_path):
     second = tmp_path / "exp" / "softmax_row"
     shutil.copytree(first, second, ignore=shutil.ignore_patterns("decode", "command.txt"))
     cfg = OmegaConf.load(second / "config.yaml")
-    cfg.model.encoder.attention = "softmax"
+    cfg.model.encoder.attention.kind = "softmax"
     OmegaConf.save(cfg, second / "config.yaml")
     _decoded(second, {"test-clean": ("A B C D", "A B C D")})
 

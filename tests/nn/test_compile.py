@@ -7,6 +7,8 @@ import pytest
 import torch
 from torch._dynamo.utils import counters
 
+from sigasr import AttentionConfig
+
 
 @pytest.mark.parametrize("kind", ["conformer", "transformer"])
 @pytest.mark.parametrize("pos", ["alibi", "rope"])
@@ -14,7 +16,7 @@ def test_whole_encoder_traces_as_one_graph(make_encoder, kind, pos):
     """fullgraph=True, as users compile their own models: the eager length check (a host
     sync) is left out of the graph and nothing else breaks it."""
     torch._dynamo.reset()
-    encoder = make_encoder(kind, pos=pos).eval()
+    encoder = make_encoder(kind, attention=AttentionConfig(pos=pos)).eval()
     x, lengths = torch.randn(2, 64, 20), torch.tensor([64, 41])
     compiled = torch.compile(encoder, fullgraph=True, backend="aot_eager")
     with torch.no_grad():

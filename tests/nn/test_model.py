@@ -9,12 +9,12 @@ from sigasr.config import load_config
 
 VARIANTS = [
     ["model.encoder.type=conformer"],
-    ["model.encoder.type=transformer", "model.frontend=conv1d", "model.encoder.pos=rope"],
-    ["model.encoder.attention=softmax", "model.encoder.sigmoid_bias=none"],
+    ["model.encoder.type=transformer", "model.frontend=conv1d", "model.encoder.attention.pos=rope"],
+    ["model.encoder.attention.kind=softmax", "model.encoder.attention.sigmoid_bias=none"],
     [
-        "model.encoder.sigmoid_bias=learnable",
-        "model.encoder.qk_norm=true",
-        "model.encoder.layer_scale=0.1",
+        "model.encoder.attention.sigmoid_bias=learnable",
+        "model.encoder.attention.qk_norm=true",
+        "model.encoder.attention.layer_scale=0.1",
     ],
 ]
 TINY = [

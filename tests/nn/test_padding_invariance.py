@@ -3,6 +3,8 @@
 import pytest
 import torch
 
+from sigasr import AttentionConfig
+
 POS = ["alibi", "rope", "none"]
 
 
@@ -10,7 +12,9 @@ POS = ["alibi", "rope", "none"]
 @pytest.mark.parametrize("attention", ["sigmoid", "softmax"])
 @pytest.mark.parametrize("pos", POS)
 def test_encoder_output_ignores_padding_and_batch(make_encoder, kind, attention, pos):
-    encoder = make_encoder(kind, attention=attention, pos=pos, qk_norm=True).eval()
+    encoder = make_encoder(
+        kind, attention=AttentionConfig(kind=attention, pos=pos, qk_norm=True)
+    ).eval()
     gen = torch.Generator().manual_seed(7)
     lengths = torch.tensor([91, 40, 67])
     feats = torch.randn(3, 91, 20, generator=gen)

@@ -5,6 +5,7 @@ import math
 import torch
 
 import flashsigmoid
+from sigasr.config import AttentionConfig
 from sigasr.nn import MultiHeadSelfAttention
 
 
@@ -19,7 +20,7 @@ def manual_sigmoid_attention(module, x, n, bias):
 def test_default_bias_is_minus_log_n():
     torch.manual_seed(0)
     module = MultiHeadSelfAttention(16, 2).eval()
-    assert module.sigmoid_bias == "log_n"
+    assert module.config.sigmoid_bias == "log_n"
     x = torch.randn(1, 12, 16)
     for n in (12, 5):
         got = module(x, torch.tensor([n]))[:, :n]
@@ -32,10 +33,14 @@ def test_default_bias_is_minus_log_n():
 def test_const_and_learnable_bias():
     torch.manual_seed(0)
     x = torch.randn(1, 8, 16)
-    const = MultiHeadSelfAttention(16, 2, sigmoid_bias="const", sigmoid_bias_value=-2.0)
+    const = MultiHeadSelfAttention(
+        16, 2, AttentionConfig(sigmoid_bias="const", sigmoid_bias_value=-2.0)
+    )
     got = const(x, torch.tensor([8]))
     torch.testing.assert_close(got, manual_sigmoid_attention(const, x, 8, -2.0))
-    learn = MultiHeadSelfAttention(16, 2, sigmoid_bias="learnable", sigmoid_bias_value=-2.0)
+    learn = MultiHeadSelfAttention(
+        16, 2, AttentionConfig(sigmoid_bias="learnable", sigmoid_bias_value=-2.0)
+    )
     assert learn.bias.shape == (2,) and torch.all(learn.bias == -2.0)
     learn(x, torch.tensor([8])).sum().backward()
     assert learn.bias.grad is not None and learn.bias.grad.abs().sum() > 0
