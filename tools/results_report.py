@@ -140,10 +140,11 @@ def _bias(att) -> str:
 
 def _order(rows: dict) -> tuple[list[str], list[str]]:
     """(TED-LIUM bucket sets, long-form sets) present in any row, in length order."""
-    from sigasr.data.buckets import BUCKETS, bucket_set_name
+    from sigasr.data.buckets import BUCKETS
+    from sigasr.data.tedlium import tedlium_set_name
 
     names = {name for row in rows.values() for name in row["wer"]}
-    buckets = [bucket_set_name(b) for b in BUCKETS if bucket_set_name(b) in names]
+    buckets = [tedlium_set_name(b) for b in BUCKETS if tedlium_set_name(b) in names]
     long = sorted((n for n in names if n.startswith("tedlium-long-")), key=_long_seconds)
     return buckets, long
 

@@ -33,7 +33,8 @@ def register(subparsers) -> None:
 
 def bucket_sets(bucket: str) -> list[tuple[str, str]]:
     """(label, manifest set name) pairs for ``--bucket``."""
-    from sigasr.data.buckets import BUCKETS, bucket_set_name
+    from sigasr.data.buckets import BUCKETS
+    from sigasr.data.tedlium import tedlium_set_name
     from sigasr.errors import UsageError
 
     if bucket == BUCKET_ALL:
@@ -44,7 +45,7 @@ def bucket_sets(bucket: str) -> list[tuple[str, str]]:
         raise UsageError(
             f"unknown bucket '{bucket}', expected one of {', '.join([*BUCKETS, BUCKET_ALL])}"
         )
-    return [(name, bucket_set_name(name)) for name in chosen]
+    return [(name, tedlium_set_name(name)) for name in chosen]
 
 
 def decode(args) -> int:
@@ -53,7 +54,7 @@ def decode(args) -> int:
     from sigasr.checkpoints.averaging import averaged_model_state
     from sigasr.config import load_config
     from sigasr.data.audio_backend import use_libsndfile
-    from sigasr.data.manifests import load_set
+    from sigasr.data.corpora import load_set
     from sigasr.decode.buckets_plot import plot_wer_by_bucket
     from sigasr.decode.recognize import recognize
     from sigasr.decode.scoring import score, wer_line, write_results

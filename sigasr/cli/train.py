@@ -50,7 +50,7 @@ def check_same_experiment(cfg, saved_path: Path) -> None:
 
 
 def train(args) -> int:
-    from sigasr.data.manifests import load_set
+    from sigasr.data.corpora import load_set
     from sigasr.model import CTCModel
     from sigasr.train.ddp import setup_distributed, teardown_distributed
     from sigasr.train.rng import seed_everything

@@ -16,8 +16,3 @@ def bucket_of(duration: float) -> str:
         if low <= duration < high:
             return name
     raise ValueError(f"negative duration {duration}")
-
-
-def bucket_set_name(bucket: str) -> str:
-    """``30s+`` → ``tedlium-30s+``, the set name that :func:`cuts_path` understands."""
-    return f"tedlium-{bucket}"

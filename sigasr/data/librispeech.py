@@ -23,6 +23,8 @@ from lhotse.utils import fastcopy
 from sigasr.data.report import DropReport
 from sigasr.errors import CorpusError
 
+CORPUS = "librispeech"  # manifests: librispeech_cuts_<part>.jsonl.gz; set name = part
+PARTS = ("train-clean-100", "dev-clean", "dev-other", "test-clean", "test-other")
 SAMPLING_RATE = 16_000
 SKIPPED_AUDIO = ("sampling rate", "channels")  # audio problems that skip, not stop
 
@@ -129,3 +131,65 @@ def prepare_part_cuts(corpus_dir: Path, part: str, num_jobs: int) -> tuple[CutSe
         if utt_id not in prepared:
             report.skip(utt_id, _reason_kind(message))
     return CutSet.from_cuts(kept), report
+
+
+def add_prepare_arguments(parser) -> None:
+    """The options of ``sigasr prepare librispeech``."""
+    parser.add_argument(
+        "--corpus-dir", required=True, help="directory holding the LibriSpeech parts"
+    )
+    parser.add_argument("--manifest-dir", default="data/manifests")
+    parser.add_argument("--parts", nargs="+", default=list(PARTS))
+    parser.add_argument("--download", action="store_true", help="download the parts first")
+    parser.add_argument("--download-dir", help="where to download (default: parent of corpus-dir)")
+    parser.add_argument(
+        "--mirror",
+        default="http://www.openslr.org/resources",
+        help="base URL that serves 12/<part>.tar.gz (default: openslr.org)",
+    )
+    parser.add_argument("--feature-dir", default="data/fbank")
+    parser.add_argument("--on-the-fly", action="store_true", help="store no features")
+    parser.add_argument("--speed-perturb", action="store_true", help="add 0.9x/1.1x train copies")
+    parser.add_argument("--stop-after", choices=("download", "manifests", "features"))
+    parser.add_argument(
+        "--num-jobs", type=int, default=1, help="processes (1 is fastest for small sets)"
+    )
+
+
+def prepare_command(args) -> int:
+    """``sigasr prepare librispeech``: download (``--download``), validate, cut, store fbank."""
+    from sigasr.atomic import atomic_path
+    from sigasr.data.feature_store import store_fbank
+    from sigasr.data.manifests import manifest_file
+    from sigasr.data.report import save_reports
+
+    corpus_dir = Path(args.corpus_dir)
+    if args.download:
+        from lhotse.recipes import download_librispeech
+
+        target = Path(args.download_dir) if args.download_dir else corpus_dir.parent
+        download_librispeech(target, dataset_parts=list(args.parts), base_url=args.mirror)
+        if args.stop_after == "download":
+            return 0
+    manifest_dir = Path(args.manifest_dir)
+    manifest_dir.mkdir(parents=True, exist_ok=True)
+    reports, unusable = [], []
+    for part in args.parts:
+        cuts, report = prepare_part_cuts(corpus_dir, part, args.num_jobs)
+        reports.append(report)
+        if len(cuts) == 0:
+            unusable.append(f"{part} ({report.table()})")
+            continue
+        if args.speed_perturb and part.startswith("train"):
+            cuts = cuts + cuts.perturb_speed(0.9) + cuts.perturb_speed(1.1)
+        if args.stop_after != "manifests" and not args.on_the_fly:
+            cuts, feat_report = store_fbank(
+                cuts, Path(args.feature_dir), f"librispeech_{part}", args.num_jobs
+            )
+            reports.append(feat_report)
+        with atomic_path(manifest_file(manifest_dir, CORPUS, part)) as tmp:
+            cuts.to_file(tmp)
+    save_reports(reports, manifest_dir / "librispeech_prepare_summary.json")
+    if unusable:
+        raise CorpusError(f"no usable utterances, no manifest written: {'; '.join(unusable)}")
+    return 0

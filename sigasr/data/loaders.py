@@ -9,9 +9,10 @@ from lhotse import CutSet
 from lhotse.dataset import DynamicBucketingSampler, SimpleCutSampler
 from torch.utils.data import DataLoader
 
+from sigasr.data.corpora import cuts_path, load_set
 from sigasr.data.dataset import AsrDataset
 from sigasr.data.filters import filter_training_cuts
-from sigasr.data.manifests import ManifestError, cuts_path, load_set
+from sigasr.data.manifests import ManifestError
 
 
 class _OneBucketSampler(DynamicBucketingSampler):

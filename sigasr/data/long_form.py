@@ -16,12 +16,17 @@ from lhotse import CutSet, SupervisionSegment
 from lhotse.utils import fastcopy
 
 from sigasr.atomic import atomic_path
-from sigasr.data.manifests import cuts_path
+from sigasr.data.manifests import manifest_file
+from sigasr.data.tedlium import CORPUS, tedlium_set_name
 
 
 def long_form_set_name(seconds: float) -> str:
     """``300`` → ``tedlium-long-300s``, a set name that ``sigasr decode --test-sets`` takes."""
-    return f"tedlium-long-{seconds:g}s"
+    return tedlium_set_name(_part(seconds))
+
+
+def _part(seconds: float) -> str:
+    return f"long-{seconds:g}s"
 
 
 def long_form_windows(talks: CutSet, seconds: float) -> CutSet:
@@ -64,7 +69,7 @@ def prepare_long_form(
     for seconds in durations:
         name = long_form_set_name(seconds)
         windows = long_form_windows(talks, seconds).to_eager()
-        with atomic_path(cuts_path(manifest_dir, name)) as tmp:
+        with atomic_path(manifest_file(manifest_dir, CORPUS, _part(seconds))) as tmp:
             windows.to_file(tmp)
         total = sum(c.duration for c in windows)
         counts[name] = (len(windows), total)

@@ -1,4 +1,4 @@
-"""Where prepared cut manifests live, and reading them with errors that name file and line."""
+"""Cut manifest files: their names, and reading them with errors that name file and line."""
 
 from __future__ import annotations
 
@@ -13,25 +13,10 @@ from lhotse.serialization import deserialize_item
 from sigasr.errors import ManifestError
 
 
-def cuts_path(manifest_dir: str | Path, set_name: str) -> Path:
-    """``manifest_dir/<corpus>_cuts_<set>.jsonl.gz`` for a LibriSpeech part or TED-LIUM bucket.
-
-    ``train-clean-100`` → ``librispeech_cuts_train-clean-100.jsonl.gz``;
-    ``tedlium-30s+`` → ``tedlium_cuts_30s+.jsonl.gz``.
-    """
-    if set_name.startswith("tedlium-"):
-        return Path(manifest_dir) / f"tedlium_cuts_{set_name.removeprefix('tedlium-')}.jsonl.gz"
-    return Path(manifest_dir) / f"librispeech_cuts_{set_name}.jsonl.gz"
-
-
-def load_set(
-    manifest_dir: str | Path, set_name: str, audio: bool = True, allow_empty: bool = False
-) -> CutSet:
-    """The checked cuts of ``set_name`` (see :func:`read_cuts`)."""
-    path = cuts_path(manifest_dir, set_name)
-    if not path.is_file():
-        raise ManifestError(f"{path}: no manifest for set '{set_name}' (run `sigasr prepare`)")
-    return read_cuts(path, audio, allow_empty)
+def manifest_file(manifest_dir: str | Path, corpus: str, part: str) -> Path:
+    """``manifest_dir/<corpus>_cuts_<part>.jsonl.gz``, where ``sigasr prepare <corpus>`` writes
+    the cuts of ``part``; :func:`sigasr.data.corpora.cuts_path` maps set names to it."""
+    return Path(manifest_dir) / f"{corpus}_cuts_{part}.jsonl.gz"
 
 
 def read_cuts(path: Path, audio: bool = True, allow_empty: bool = False) -> CutSet:

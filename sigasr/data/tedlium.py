@@ -17,14 +17,21 @@ from lhotse.utils import fastcopy
 
 from sigasr.atomic import atomic_path
 from sigasr.data.audio_backend import use_libsndfile
-from sigasr.data.buckets import BUCKETS, bucket_of, bucket_set_name
-from sigasr.data.manifests import cuts_path
+from sigasr.data.buckets import BUCKETS, bucket_of
+from sigasr.data.manifests import manifest_file
 from sigasr.data.normalize import normalize_text
 from sigasr.data.report import DropReport, save_reports
 from sigasr.errors import CorpusError
 
+CORPUS = "tedlium"  # manifests: tedlium_cuts_<part>.jsonl.gz
+SET_PREFIX = "tedlium-"  # set names: tedlium-<part>, e.g. tedlium-30s+, tedlium-long-300s
 PARTS = ("dev", "test")
 IGNORED = "ignore_time_segment_in_scoring"
+
+
+def tedlium_set_name(part: str) -> str:
+    """``30s+`` → ``tedlium-30s+``: the name ``sigasr decode`` and configs use for a part."""
+    return f"{SET_PREFIX}{part}"
 
 
 def _check_layout(root: Path) -> int:
@@ -90,9 +97,29 @@ def prepare_tedlium_buckets(
     counts = {}
     for bucket in BUCKETS:
         subset = cuts.filter(lambda c, b=bucket: bucket_of(c.duration) == b).to_eager()
-        with atomic_path(cuts_path(manifest_dir, bucket_set_name(bucket))) as tmp:
+        with atomic_path(manifest_file(manifest_dir, CORPUS, bucket)) as tmp:
             subset.to_file(tmp)
         counts[bucket] = len(subset)
         print(f"tedlium {bucket}: {len(subset)} segments, {sum(c.duration for c in subset):.0f} s")
     save_reports(reports, manifest_dir / "tedlium_prepare_summary.json")
     return counts
+
+
+def add_prepare_arguments(parser) -> None:
+    """The options of ``sigasr prepare tedlium``."""
+    parser.add_argument("--corpus-dir", required=True, help="the TEDLIUM_release-3 directory")
+    parser.add_argument("--manifest-dir", default="data/manifests")
+    parser.add_argument("--feature-dir", default="data/fbank")
+    parser.add_argument("--on-the-fly", action="store_true", help="store no features")
+    parser.add_argument("--num-jobs", type=int, default=1)
+
+
+def prepare_command(args) -> int:
+    """``sigasr prepare tedlium``: dev+test segments in the length buckets, with fbank."""
+    prepare_tedlium_buckets(
+        Path(args.corpus_dir),
+        Path(args.manifest_dir),
+        None if args.on_the_fly else Path(args.feature_dir),
+        args.num_jobs,
+    )
+    return 0

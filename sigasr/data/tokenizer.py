@@ -11,7 +11,7 @@ from pathlib import Path
 import sentencepiece as spm
 
 from sigasr.atomic import atomic_write_text
-from sigasr.data.manifests import load_set
+from sigasr.data.corpora import load_set
 
 
 class Tokenizer:

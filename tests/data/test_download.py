@@ -11,7 +11,7 @@ import pytest
 from lhotse import CutSet
 
 from sigasr.cli import main
-from sigasr.data.manifests import cuts_path
+from sigasr.data.corpora import cuts_path
 
 
 @pytest.fixture

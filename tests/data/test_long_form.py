@@ -5,10 +5,10 @@ import warnings
 from lhotse import CutSet
 
 from sigasr.cli import main
+from sigasr.data.corpora import cuts_path
 from sigasr.data.demo.synthesis import SAMPLING_RATE
 from sigasr.data.loaders import eval_dataloader
 from sigasr.data.long_form import long_form_set_name
-from sigasr.data.manifests import cuts_path
 from sigasr.data.tedlium import talk_cuts
 
 

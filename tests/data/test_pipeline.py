@@ -7,9 +7,10 @@ from lhotse import CutSet
 
 from sigasr.cli import main
 from sigasr.config import load_config
-from sigasr.data.buckets import BUCKETS, bucket_set_name
+from sigasr.data.buckets import BUCKETS
+from sigasr.data.corpora import cuts_path
 from sigasr.data.loaders import eval_dataloader, train_dataloader
-from sigasr.data.manifests import cuts_path
+from sigasr.data.tedlium import tedlium_set_name
 from sigasr.data.tokenizer import Tokenizer
 
 
@@ -111,7 +112,7 @@ def test_prepare_tedlium_buckets(demo_root, tmp_path):
         == 0
     )
     for bucket, (low, high) in BUCKETS.items():
-        cuts = CutSet.from_file(cuts_path(manifests, bucket_set_name(bucket)))
+        cuts = CutSet.from_file(cuts_path(manifests, tedlium_set_name(bucket)))
         assert len(cuts) > 0
         assert all(low <= c.duration < high for c in cuts)
         assert all(

@@ -8,8 +8,9 @@ from lhotse.utils import fastcopy
 
 from sigasr.cli import main
 from sigasr.config import load_config, save_config
+from sigasr.data.corpora import load_set
 from sigasr.data.dataset import AsrDataset
-from sigasr.data.manifests import ManifestError, load_set
+from sigasr.data.manifests import ManifestError
 from tools.tiny_corpus import train_args
 
 

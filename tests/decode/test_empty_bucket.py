@@ -5,8 +5,9 @@ import gzip
 import shutil
 
 from sigasr.cli import main
-from sigasr.data.buckets import BUCKETS, bucket_set_name
-from sigasr.data.manifests import cuts_path
+from sigasr.data.buckets import BUCKETS
+from sigasr.data.corpora import cuts_path
+from sigasr.data.tedlium import tedlium_set_name
 from tools.tiny_corpus import train_args
 
 
@@ -16,9 +17,9 @@ def test_bucket_all_reports_an_empty_bucket_and_decodes_the_rest(corpus, tmp_pat
     *filled, empty = BUCKETS  # the tiny corpus's test-clean stands in for the first three
     for bucket in filled:
         shutil.copy(
-            cuts_path(manifests, "test-clean"), cuts_path(manifests, bucket_set_name(bucket))
+            cuts_path(manifests, "test-clean"), cuts_path(manifests, tedlium_set_name(bucket))
         )
-    with gzip.open(cuts_path(manifests, bucket_set_name(empty)), "wt"):
+    with gzip.open(cuts_path(manifests, tedlium_set_name(empty)), "wt"):
         pass
     exp = tmp_path / "exp"
     args = ["train.max_steps=1", "train.valid_every=0", f"data.manifest_dir={manifests}"]
@@ -27,7 +28,7 @@ def test_bucket_all_reports_an_empty_bucket_and_decodes_the_rest(corpus, tmp_pat
 
     assert main(["decode", "--exp-dir", str(exp), "--bucket", "all", "--device", "cpu"]) == 0
     out = capsys.readouterr().out
-    assert f"[{bucket_set_name(empty)}] no segment of the corpus falls in this bucket" in out
+    assert f"[{tedlium_set_name(empty)}] no segment of the corpus falls in this bucket" in out
     rows = {line.split()[0]: line.split() for line in out.splitlines() if line.split()}
     assert rows[empty][1:] == ["0", "0.00", "-", "-", "-"]
     for bucket in filled:

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sigasr.cli import main
-from sigasr.data.manifests import cuts_path
+from sigasr.data.corpora import cuts_path
 from tools.reliability.manifest_faults import try_manifest
 from tools.tiny_corpus import train_args
 

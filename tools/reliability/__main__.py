@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
 
-from sigasr.data.manifests import cuts_path
+from sigasr.data.corpora import cuts_path
 from tools.reliability import corpus_faults, kills, manifest_faults
 from tools.tiny_corpus import DEMO_CONFIG, TINY_MODEL, tiny_corpus
 

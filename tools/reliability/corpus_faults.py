@@ -21,7 +21,8 @@ import numpy as np
 import soundfile as sf
 
 from sigasr.cli import main
-from sigasr.data.manifests import cuts_path, read_cuts
+from sigasr.data.corpora import cuts_path
+from sigasr.data.manifests import read_cuts
 
 PART = "dev-clean"
 AUDIO_FAULTS = ("none", "odd rate", "zero bytes", "no samples", "truncated", "garbage",

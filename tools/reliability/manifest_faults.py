@@ -16,7 +16,8 @@ from pathlib import Path
 
 from omegaconf import OmegaConf
 
-from sigasr.data.manifests import ManifestError, cuts_path, read_cuts
+from sigasr.data.corpora import cuts_path
+from sigasr.data.manifests import ManifestError, read_cuts
 from tools.reliability.corpus_faults import run_cli
 from tools.reliability.damage import damage_file
 

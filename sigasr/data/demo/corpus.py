@@ -11,6 +11,8 @@ from sigasr.data.demo.librispeech_layout import write_librispeech
 from sigasr.data.demo.tedlium_layout import write_tedlium
 from sigasr.data.demo.text import SentenceSampler
 
+CORPUS = "demo"
+
 
 def write_demo_corpus(
     out_dir: str | Path,
@@ -39,3 +41,39 @@ def write_demo_corpus(
     audio += write_tedlium(out_dir / "TEDLIUM_release-3", sampler, rng, seed, talk_rounds, num_jobs)
     wall = time.perf_counter() - start
     return {"audio_seconds": audio, "wall_seconds": wall, "x_real_time": audio / wall}
+
+
+def add_prepare_arguments(parser) -> None:
+    """The options of ``sigasr prepare demo`` (alias ``sigasr demo-data``)."""
+    parser.add_argument("--out", required=True, help="output directory")
+    parser.add_argument("--hours", type=float, default=3.0, help="hours of training speech")
+    parser.add_argument("--eval-minutes", type=float, default=4.5, help="minutes per dev/test part")
+    parser.add_argument(
+        "--talk-rounds",
+        type=int,
+        default=1,
+        help="TED talk length in rounds of four segments (~86 s each); 4 or more for 300 s",
+    )
+    parser.add_argument("--num-jobs", type=int, default=2, help="synthesis processes")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--vocab-size", type=int, default=500, help="distinct words (most frequent first)"
+    )
+
+
+def prepare_command(args) -> int:
+    """Writes the demo corpus under ``--out``; prepare it as librispeech and tedlium."""
+    stats = write_demo_corpus(
+        args.out,
+        args.hours,
+        args.seed,
+        args.vocab_size,
+        eval_minutes=args.eval_minutes,
+        talk_rounds=args.talk_rounds,
+        num_jobs=args.num_jobs,
+    )
+    print(
+        f"demo-data: {stats['audio_seconds'] / 3600:.2f} h of audio in "
+        f"{stats['wall_seconds']:.1f} s ({stats['x_real_time']:.0f}x real time) under {args.out}"
+    )
+    return 0
