@@ -1,12 +1,15 @@
-"""`sigasr decode`: greedy CTC decoding and WER scoring of test sets or TED-LIUM buckets.
+"""`sigasr decode`: CTC decoding and WER scoring of test sets or TED-LIUM buckets.
 
 Defaults (sets, averaging, data paths) come from ``<exp-dir>/config.yaml``, which
-``sigasr train`` wrote. Results go to ``<exp-dir>/decode/``.
+``sigasr train`` wrote. ``--method`` picks a row of :data:`sigasr.decode.methods.METHODS`
+(greedy by default). Results go to ``<exp-dir>/decode/`` (``decode/<method>/`` for the others).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+
+from sigasr.decode.methods import DEFAULT_METHOD, add_method_arguments
 
 BUCKET_ALL = "all"
 
@@ -14,7 +17,7 @@ BUCKET_ALL = "all"
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "decode",
-        help="Greedy CTC decoding and WER of test sets or TED-LIUM length buckets.",
+        help="CTC decoding and WER of test sets or TED-LIUM length buckets.",
         description=__doc__.splitlines()[0].split(": ", 1)[1],
     )
     p.add_argument("--exp-dir", required=True, help="an experiment directory from sigasr train")
@@ -28,6 +31,7 @@ def register(subparsers) -> None:
     )
     p.add_argument("--max-duration", type=float, help="seconds of audio per batch")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    add_method_arguments(p)
     p.set_defaults(func=decode)
 
 
@@ -56,6 +60,7 @@ def decode(args) -> int:
     from sigasr.data.audio_backend import use_libsndfile
     from sigasr.data.corpora import load_set
     from sigasr.decode.buckets_plot import plot_wer_by_bucket
+    from sigasr.decode.methods import build_decoder
     from sigasr.decode.recognize import recognize
     from sigasr.decode.scoring import score, wer_line, write_results
     from sigasr.model import CTCModel, load_state_checked
@@ -86,17 +91,21 @@ def decode(args) -> int:
     load_state_checked(model, state, used[-1])
     model.to(device)
     tokenizer = Tokenizer(cfg.data.lang_dir)
+    decoder = build_decoder(args.method, tokenizer, args)
     print(f"model: average of {len(used)} checkpoint(s): {', '.join(p.name for p in used)}")
     max_duration = args.max_duration or cfg.decode.max_duration
     cfg.data.on_the_fly_feats = True  # RTFx counts feature extraction from the audio
+    # Methods other than the default write beside its results, in decode/<method>/.
     decode_dir = exp_dir / "decode"
+    if args.method != DEFAULT_METHOD:
+        decode_dir = decode_dir / args.method
     results = {}
     for label, name in sets:
         if len(cuts[name]) == 0:
             print(f"[{name}] no segment of the corpus falls in this bucket; nothing to decode")
             continue
         loader = eval_dataloader(cfg.data, cuts[name], max_duration)
-        rec = recognize(model, loader, tokenizer, device, cfg.train.amp, desc=name)
+        rec = recognize(model, loader, tokenizer, device, cfg.train.amp, desc=name, decoder=decoder)
         scored = score(rec.cut_ids, rec.refs, rec.hyps)
         write_results(decode_dir, name, scored)
         results[label] = (scored.stats, rec)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import sys
 
+from sigasr.decode.methods import add_method_arguments
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
@@ -26,6 +28,7 @@ def register(subparsers) -> None:
     )
     p.add_argument("--chunk-seconds", type=float, default=30.0)
     p.add_argument("--overlap-seconds", type=float, default=4.0)
+    add_method_arguments(p)
     p.set_defaults(func=transcribe)
 
 
@@ -58,6 +61,8 @@ def transcribe(args) -> int:
         chunk_seconds=args.chunk_seconds,
         overlap_seconds=args.overlap_seconds,
         word_starts=word_start_ids(model_dir / "tokens.txt"),
+        method=args.method,
+        method_options=args,
     )
     failed = 0
     for path in args.audio:

@@ -9,6 +9,7 @@ import torch
 from tqdm import tqdm
 
 from sigasr.ctc import ctc_loss, greedy_ctc
+from sigasr.decode.methods import Decoder
 from sigasr.runtime import autocast_for
 
 
@@ -40,8 +41,10 @@ def recognize(
     with_loss: bool = False,
     desc: str = "decode",
     show_progress: bool = True,
+    decoder: Decoder = greedy_ctc,
 ) -> Recognition:
-    """Greedy-decodes every batch of ``loader`` with ``model`` (put in eval mode).
+    """Decodes every batch of ``loader`` with ``model`` (put in eval mode) and ``decoder``
+    (a method of :data:`sigasr.decode.methods.METHODS`; greedy by default).
 
     With ``with_loss`` the CTC loss against the tokenized references is summed as well.
     """
@@ -59,7 +62,7 @@ def recognize(
             if torch.isfinite(loss):
                 result.loss_sum += float(loss)
                 result.loss_tokens += n
-        result.hyps += [tokenizer.decode(ids) for ids in greedy_ctc(log_probs, out_lens)]
+        result.hyps += [tokenizer.decode(ids) for ids in decoder(log_probs, out_lens)]
         result.refs += list(batch["texts"])
         result.cut_ids += list(batch["cut_ids"])
         result.audio_seconds += float(sum(batch["durations"]))

@@ -8,7 +8,7 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
-from sigasr.ctc import greedy_ctc
+from sigasr.decode.methods import DEFAULT_METHOD, build_decoder
 from sigasr.runtime import autocast_for
 from sigasr.transcribe.audio import load_audio
 from sigasr.transcribe.chunking import SUBSAMPLING, plan_chunks, stitch
@@ -27,7 +27,7 @@ class Transcript:
 
 
 class Transcriber:
-    """Greedy CTC transcription of whole files of any length.
+    """CTC transcription of whole files of any length.
 
     Args:
         model: a :class:`~sigasr.CTCModel`, already on ``device``.
@@ -38,6 +38,8 @@ class Transcriber:
         chunk_seconds, overlap_seconds: chunk length and the context on each side of a seam.
         word_starts: token ids that begin a word, for ``timestamps`` (see
             :func:`word_start_ids`).
+        method, method_options: the decode method (:data:`sigasr.decode.methods.METHODS`)
+            and its parsed options (default: the method's defaults).
     """
 
     def __init__(
@@ -49,6 +51,8 @@ class Transcriber:
         chunk_seconds: float = 30.0,
         overlap_seconds: float = 4.0,
         word_starts: set[int] | None = None,
+        method: str = DEFAULT_METHOD,
+        method_options=None,
     ):
         self.model = model.eval()
         self.tokenizer = tokenizer
@@ -57,6 +61,7 @@ class Transcriber:
         self.chunk_frames = int(chunk_seconds / FRAME_SECONDS)
         self.overlap_frames = int(overlap_seconds / FRAME_SECONDS)
         self.word_starts = word_starts or set()
+        self.decoder = build_decoder(method, tokenizer, method_options)
 
     @torch.no_grad()
     def encode(self, features: Tensor) -> Tensor:
@@ -90,7 +95,7 @@ class Transcriber:
         samples, rate = load_audio(path)
         features = compute_fbank(samples, rate)
         log_probs, num_chunks = self.log_probs(features)
-        tokens = greedy_ctc(log_probs[None], torch.tensor([log_probs.size(0)]))[0]
+        tokens = self.decoder(log_probs[None], torch.tensor([log_probs.size(0)]))[0]
         transcript = Transcript(
             Path(path), self.tokenizer.decode(tokens), samples.numel() / rate, num_chunks
         )
