@@ -6,7 +6,7 @@ like real ones: B utterances with lengths uniform in [0.4, 1] x the longest. Rep
 seconds per second (100 feature frames = 1 s) and ratios against the first softmax row.
 Two more steps per row run under ``torch.profiler`` for the GPU's own time per step: how
 busy the step keeps the GPU, and the attention kernels' part (a host-bound step ranks host
-scheduling, not kernels: docs/benchmarks.md, v9).
+scheduling, not kernels).
 ``--compile`` compiles the encoder's layers as ``train.compile=true`` does
 (``SubsampledEncoder.compile_layers``; compiling happens in the untimed warm-up steps), which
 takes most per-op host work out of the step.
@@ -101,7 +101,7 @@ def split_kernel_time(kernels: list[tuple[str, float]]) -> tuple[float, float]:
 def recipe_batch(max_duration: float, seconds: float) -> int:
     """Utterances of up to ``seconds`` that fill the recipe's batch budget of ``max_duration``
     seconds, as its sampler fills one (1000 s, 15 s: 66): a step the size training runs,
-    which keeps the GPU busier than a small batch (16 x 15 s: host-bound, v9)."""
+    which keeps the GPU busier than a small batch (16 x 15 s is host-bound)."""
     return max(1, int(max_duration // seconds))
 
 

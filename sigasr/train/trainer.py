@@ -188,7 +188,7 @@ class Trainer:
             step=ckpt["step"],
             epoch=ckpt["epoch"],
             batches_in_epoch=position["consumed"],
-            cuts_in_epoch=position.get("drawn"),  # absent from checkpoints before 2026-11-27
+            cuts_in_epoch=position.get("drawn"),  # None where the checkpoint does not hold it
             audio_seconds=ckpt["audio_seconds"],
         )
         self.log(f"resumed from {path} at step {self.state.step}")
