@@ -6,6 +6,8 @@ import contextlib
 
 import torch
 
+from sigasr.errors import UsageError
+
 
 def resolve_device(device: str, local_rank: int = 0) -> torch.device:
     """``auto`` (the GPU if CUDA is available, else the CPU), ``cpu`` or ``cuda``."""
@@ -13,7 +15,7 @@ def resolve_device(device: str, local_rank: int = 0) -> torch.device:
         device = "cuda" if torch.cuda.is_available() else "cpu"
     if device == "cuda":
         if not torch.cuda.is_available():
-            raise RuntimeError("--device cuda was requested but CUDA is not available")
+            raise UsageError("--device cuda was requested but CUDA is not available")
         return torch.device("cuda", local_rank)
     return torch.device("cpu")
 
