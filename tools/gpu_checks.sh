@@ -1,35 +1,48 @@
 #!/usr/bin/env bash
-# FlashSigmoid's GPU checks and benchmarks on a machine with a CUDA GPU, each part under its
+# FlashSigmoid's GPU tests and benchmarks on any machine with a CUDA GPU, each part under its
 # own time limit.
 #
-#   bash tools/gpu_checks.sh [part ...]      (default: tests asr d128)
+#   bash tools/gpu_checks.sh [-o DIR] [part ...]      (default parts: tests asr d128)
 #
 # Parts, with their time limits in seconds:
 #   tests (450)      GPU tests: the bf16 reference sweep, autotuned tiles, torch.compile (of
 #                    the kernels and the encoder layers), CUDA graphs, fast launch
-#   tests-fp16 (450), tests-fp32 (550)   the reference sweep in that dtype (each ~20 s a
-#                    case on an H100: run each on its own)
+#   tests-fp16 (450), tests-fp32 (550)   the reference sweep in that dtype (~20 s a case on
+#                    an H100)
 #   sweep (300)      tools/tile_sweep.py --candidates at the ASR shapes and 4,16,4096,128
 #   asr (150), padded (150), d128 (300)   sigasr bench attention --graph (GPU time)
 #   paper (320)      sigasr bench attention --set paper (eager)
 #   training (300), training-compile (550)   sigasr bench training [--compile]
 #
 # A part that runs past its limit gets SIGINT (pytest and the benchmarks print what they
-# have), then SIGKILL 5 s later: a hung compile cannot stall the rest. Outputs go to $OUT if
-# set, else ./gpu-checks: one .txt per part and summary.txt, packed into gpu-checks.tgz at the
-# end. On a machine without lhotse and friends the wheels in .whl/ are installed first
-# (tools/device_env.sh).
+# have), then SIGKILL 5 s later, so a hung Triton compile cannot hold up the parts after it.
+# DIR (default ./gpu-checks) receives one PART.txt per part (benchmarks also PART.md), a
+# summary.txt (GPU, versions, each part's exit status and time) and gpu-checks.tgz with all of
+# them. The project's dependencies must be importable (bash tools/venv.sh); on a machine
+# without internet that has torch, a wheelhouse in .whl/ is installed first
+# (tools/offline_env.sh).
 set -uo pipefail
-cd "$(dirname "$0")/.."
+root="$(cd "$(dirname "$0")/.." && pwd)"
+out="$root/gpu-checks"
+if [[ ${1:-} == -o ]]; then
+    [[ $# -ge 2 ]] || { echo "[gpu_checks] -o needs a directory"; exit 2; }
+    out="$(realpath -m "$2")"
+    shift 2
+fi
+cd "$root"
 parts=(${@:-tests asr d128})
 known=" tests tests-fp16 tests-fp32 sweep asr padded d128 paper training training-compile "
 for p in "${parts[@]}"; do
     [[ $known == *" $p "* ]] || { echo "[gpu_checks] unknown part '$p' (one of:$known)"; exit 2; }
 done
-out="${OUT:-gpu-checks}"
-mkdir -p "$out"
-python3 -c "import lhotse, jiwer, omegaconf" 2>/dev/null || source tools/device_env.sh || exit 1
+if ! python3 -c "import lhotse, jiwer, omegaconf, torch, triton" 2>/dev/null; then
+    source tools/offline_env.sh || {
+        echo "[gpu_checks] sigasr's dependencies are missing: run 'source tools/venv.sh' first"
+        exit 1
+    }
+fi
 export PYTHONPATH="$PWD:$PWD/kernels${PYTHONPATH:+:$PYTHONPATH}"
+mkdir -p "$out"
 
 part() {  # part NAME LIMIT COMMAND...
     local name=$1 limit=$2 start=$SECONDS
@@ -65,4 +78,4 @@ for p in "${parts[@]}"; do
     esac
 done
 tar czf "$out/gpu-checks.tgz" -C "$out" --exclude gpu-checks.tgz .
-echo "[gpu_checks] results: $out/gpu-checks.tgz"
+echo "[gpu_checks] results in $out (all of them packed in $out/gpu-checks.tgz)"

@@ -7,7 +7,8 @@ Each exp dir (from ``recipes/librispeech/results.sh``) gives its row: ``config.y
 ``metrics.jsonl`` (per-step loss, pre-clip grad norm, ms per step), ``decode/wer-summary-*.txt``
 and the ``command.txt`` / ``parallel.txt`` the script wrote. ``--merge`` adds the rows of
 earlier ``results.json`` files (an exp dir replaces a merged row of the same name), so rows run
-in different sessions combine. In ``--out`` only the text between the two ``results:`` marker
+at different times combine. ``--json`` is written on one line, curve points rounded to four
+significant digits (finer than the plots resolve). In ``--out`` only the text between the two ``results:`` marker
 comments is rewritten; text around them (the reading of the results) is kept.
 """
 
@@ -39,6 +40,7 @@ SPIKE_FACTOR = 5.0
 SPIKE_WINDOW = 100
 SPIKE_MIN_HISTORY = 20
 WARM_STEPS = 20
+CURVE_DIGITS = 4
 SPIKE_RULE = (
     f"a step whose pre-clip gradient norm exceeds {SPIKE_FACTOR:g}x the median of the previous "
     f"{SPIKE_WINDOW} steps (counted once {SPIKE_MIN_HISTORY} steps of history exist)"
@@ -333,13 +335,24 @@ def _save(fig, path: Path) -> None:
 
 
 def collect(exp_dirs: list[Path], merge: list[Path]) -> dict:
-    """Rows of the ``merge`` JSON files, then of the exp dirs (later ones win), sorted by name."""
+    """Rows of the ``merge`` JSON files, then of the exp dirs (later ones win), sorted by name.
+
+    Curve points are rounded to CURVE_DIGITS significant digits, merged rows' too.
+    """
     rows = {}
     for path in merge:
         rows.update(json.loads(path.read_text())["rows"])
     for exp_dir in exp_dirs:
         rows[exp_dir.name] = row_from_exp_dir(exp_dir)
+    for row in rows.values():
+        for key in ("loss", "grad_norm"):
+            row["curve"][key] = [_rounded(v) for v in row["curve"][key]]
     return dict(sorted(rows.items()))
+
+
+def _rounded(value: float | None) -> float | None:
+    """``value`` to CURVE_DIGITS significant digits; None (a non-finite step) stays None."""
+    return None if value is None else float(f"{value:.{CURVE_DIGITS}g}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -347,7 +360,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--exp-dirs", nargs="*", type=Path, default=[])
     p.add_argument("--merge", action="append", type=Path, default=[], help="earlier results.json")
     p.add_argument("--out", type=Path, required=True, help="results.md")
-    p.add_argument("--json", type=Path, required=True, help="results.json (all rows, raw)")
+    p.add_argument("--json", type=Path, required=True, help="results.json (all rows, compact)")
     p.add_argument("--plots", type=Path, required=True, help="directory for the PNG plots")
     args = p.parse_args(argv)
     rows = collect(args.exp_dirs, args.merge)
@@ -362,7 +375,8 @@ def main(argv: list[str] | None = None) -> int:
     plot_loss(rows, files["loss"])
     plot_grad_norm(rows, files["grad_norm"])
     args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps({"spike_rule": SPIKE_RULE, "rows": rows}, indent=1) + "\n")
+    summary = json.dumps({"spike_rule": SPIKE_RULE, "rows": rows}, separators=(",", ":"))
+    args.json.write_text(summary + "\n")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     relative = {k: os.path.relpath(v, args.out.parent) for k, v in files.items()}
     write_markdown(args.out, markdown(rows, relative))

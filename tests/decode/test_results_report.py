@@ -4,6 +4,7 @@ import importlib.util
 import json
 import shutil
 
+import pytest
 from omegaconf import OmegaConf
 
 from sigasr.decode.scoring import score, write_results
@@ -54,7 +55,9 @@ def test_report_tables_plots_and_merge(corpus, tmp_path):
     assert report.main(["--exp-dirs", str(second), "--merge", str(tmp_path / "a.json"),
                         "--json", str(docs / "results.json"), *out]) == 0  # fmt: skip
 
-    rows = json.loads((docs / "results.json").read_text())["rows"]
+    text = (docs / "results.json").read_text()
+    assert text == json.dumps(json.loads(text), separators=(",", ":")) + "\n"  # compact
+    rows = json.loads(text)["rows"]
     assert list(rows) == ["sigmoid_row", "softmax_row"]
     sig, soft = rows["sigmoid_row"], rows["softmax_row"]
     assert sig["wer"]["test-clean"] == {"wer": 25.0, "errors": 1, "words": 4}
@@ -64,7 +67,8 @@ def test_report_tables_plots_and_merge(corpus, tmp_path):
     )  # fmt: skip
     metrics = [e for e in read_metrics(first / METRICS_FILE) if e["kind"] == "train"]
     assert sig["curve"]["step"] == list(range(1, 7))
-    assert sig["curve"]["grad_norm"] == [e["grad_norm"] for e in metrics]
+    assert sig["curve"]["grad_norm"] == [float(f"{e['grad_norm']:.4g}") for e in metrics]
+    assert sig["curve"]["loss"] == pytest.approx([e["loss"] for e in metrics], rel=5e-4)
     assert sig["median_step_ms"] is None  # every step is within the first WARM_STEPS
     assert sig["max_spike_ratio"] is None  # too few steps to judge spikes
     assert sig["parallel"] == 2 and sig["params_m"] > 0
