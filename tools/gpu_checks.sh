@@ -36,7 +36,7 @@ for p in "${parts[@]}"; do
     [[ $known == *" $p "* ]] || { echo "[gpu_checks] unknown part '$p' (one of:$known)"; exit 2; }
 done
 if ! python3 -c "import lhotse, jiwer, omegaconf, torch, triton" 2>/dev/null; then
-    source tools/offline_env.sh || {
+    source tools/offline_env.sh "$root/.whl" || {
         echo "[gpu_checks] sigasr's dependencies are missing: run 'source tools/venv.sh' first"
         exit 1
     }
