@@ -46,6 +46,16 @@ def atomic_write_text(path: str | Path, text: str) -> Path:
     return Path(path)
 
 
+def with_default_mode(path: str | Path) -> None:
+    """Gives file ``path`` the mode ``open()`` would (0666 less the umask).
+
+    Some writers (safetensors' ``save_file``) create their files 0600, unreadable to others.
+    """
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
+
+
 def _remove(path: Path) -> None:
     if path.is_dir() and not path.is_symlink():
         shutil.rmtree(path, ignore_errors=True)

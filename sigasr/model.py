@@ -12,10 +12,11 @@ from safetensors import safe_open
 from safetensors.torch import save_file
 from torch import Tensor, nn
 
-from sigasr.atomic import atomic_path, atomic_write_text
+from sigasr.atomic import atomic_path, atomic_write_text, with_default_mode
 from sigasr.checksum import state_checksum
 from sigasr.config import AttentionConfig, EncoderType, ModelConfig, model_config
 from sigasr.errors import ModelLoadError
+from sigasr.hub import resolve_model_dir
 from sigasr.nn import ConformerEncoder, TransformerEncoder, subsampled_length
 
 CONFIG_FILE = "config.yaml"
@@ -94,16 +95,24 @@ class CTCModel(nn.Module):
         }
         with atomic_path(directory / WEIGHTS_FILE) as tmp:
             save_file(state, str(tmp), metadata=metadata)
+            with_default_mode(tmp)
 
     @classmethod
-    def from_pretrained(cls, directory: str | Path, map_location="cpu") -> CTCModel:
+    def from_pretrained(
+        cls, name: str | Path, map_location="cpu", cache_dir: str | Path | None = None
+    ) -> CTCModel:
         """Rebuilds the model saved by :meth:`save_pretrained`; loading runs no code.
+
+        ``name`` is a model directory or a Hugging Face Hub id (``org/name[@revision]``),
+        fetched through ``huggingface_hub``'s cache (``cache_dir``, by default its own); see
+        :func:`sigasr.hub.resolve_model_dir`.
 
         Raises :class:`ModelLoadError` naming the file for a missing or unreadable file,
         a config from another version, weights failing their checksum, or missing,
-        unexpected or mis-shaped weights.
+        unexpected or mis-shaped weights, and :class:`~sigasr.hub.ModelNotFoundError` for a
+        name that is neither a directory nor a Hub model that can be fetched.
         """
-        directory = Path(directory)
+        directory = resolve_model_dir(name, cache_dir)
         config_path, weights_path = directory / CONFIG_FILE, directory / WEIGHTS_FILE
         for path in (config_path, weights_path):
             if not path.is_file():

@@ -67,6 +67,7 @@ def decode(args) -> int:
     from sigasr.runtime import resolve_device
 
     use_libsndfile()  # TED-LIUM .sph audio without sph2pipe
+    device = resolve_device(args.device)
     sets = bucket_sets(args.bucket) if args.bucket else None
     exp_dir = Path(args.exp_dir)
     config_path = exp_dir / "config.yaml"
@@ -86,7 +87,6 @@ def decode(args) -> int:
     from sigasr.data.loaders import eval_dataloader
     from sigasr.data.tokenizer import Tokenizer
 
-    device = resolve_device(args.device)
     model = CTCModel(cfg.model)
     load_state_checked(model, state, used[-1])
     model.to(device)

@@ -1,8 +1,9 @@
 """`sigasr export`: an experiment's (averaged) checkpoints as a model directory.
 
-The directory holds ``config.yaml`` and ``model.safetensors`` (``CTCModel.save_pretrained``)
-and the tokenizer's ``tokenizer.model`` and ``tokens.txt``: everything ``sigasr transcribe --model`` and
-``CTCModel.from_pretrained`` need.
+The directory holds ``config.yaml`` and ``model.safetensors`` (``CTCModel.save_pretrained``),
+the tokenizer's ``tokenizer.model`` and ``tokens.txt``, and a ``README.md`` model card
+(:mod:`sigasr.model_card`): everything ``sigasr transcribe --model`` and
+``CTCModel.from_pretrained`` need, laid out as a Hugging Face Hub model repository.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ def export(args) -> int:
     from sigasr.checkpoints.averaging import averaged_model_state
     from sigasr.config import load_config
     from sigasr.model import CTCModel, load_state_checked
+    from sigasr.model_card import decode_results, model_card
 
     exp_dir, out = Path(args.exp_dir), Path(args.out)
     config_path = exp_dir / "config.yaml"
@@ -46,10 +48,18 @@ def export(args) -> int:
     state, used = averaged_model_state(exp_dir, args.avg or cfg.decode.avg)
     model = CTCModel(cfg.model)
     load_state_checked(model, state, used[-1])
+    card = model_card(
+        out.resolve().name,
+        cfg,
+        model.num_parameters(),
+        [p.name for p in used],
+        decode_results(exp_dir),
+    )
     with atomic_path(out) as staging:  # an interrupted export leaves no model dir
         model.save_pretrained(staging)
         for name in TOKENIZER_FILES:
             shutil.copyfile(Path(cfg.data.lang_dir) / name, staging / name)
+        (staging / "README.md").write_text(card)
     print(
         f"exported the average of {len(used)} checkpoint(s) "
         f"({', '.join(p.name for p in used)}), {model.num_parameters() / 1e6:.2f} M parameters, "

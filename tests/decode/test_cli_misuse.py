@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+import torch
 from lhotse import CutSet
 from lhotse.utils import fastcopy
 
@@ -68,7 +69,20 @@ def test_export_refuses_a_non_empty_out(exp_without_checkpoints, tmp_path, capsy
 
 def test_transcribe_missing_model(tmp_path, capsys):
     assert main(["transcribe", "--model", str(tmp_path / "m"), str(tmp_path / "a.wav")]) == 1
-    assert "tokenizer.model: missing" in capsys.readouterr().err
+    assert f"{tmp_path / 'm'}: no such model directory" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without a GPU")
+def test_device_cuda_without_a_gpu_is_one_line(exp_without_checkpoints, tmp_path, capsys):
+    for argv in (
+        ["decode", "--exp-dir", str(exp_without_checkpoints), "--device", "cuda"],
+        ["transcribe", "--model", str(tmp_path), "--device", "cuda", str(tmp_path / "a.wav")],
+    ):
+        assert main(argv) == 2
+        err = capsys.readouterr().err.strip()
+        assert err == (
+            f"sigasr {argv[0]}: error: --device cuda was requested but CUDA is not available"
+        )
 
 
 def test_train_missing_config(tmp_path, capsys):

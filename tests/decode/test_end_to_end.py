@@ -33,7 +33,7 @@ def test_train_decode_export_transcribe(corpus, tmp_path):
     exported = sigasr("export", "--exp-dir", str(exp), "--avg", "2", "--out", str(model), cwd=ROOT)
     assert exported.returncode == 0, exported.stderr[-3000:]
     assert {p.name for p in model.iterdir()} == {
-        "config.yaml", "model.safetensors", "tokenizer.model", "tokens.txt"
+        "config.yaml", "model.safetensors", "tokenizer.model", "tokens.txt", "README.md"
     }  # fmt: skip
 
     audio = sorted((corpus / "corpus/LibriSpeech/test-clean").rglob("*.flac"))[:2]
