@@ -37,6 +37,7 @@ def _dkdv_step(
     HEAD_DIM: tl.constexpr, D_PAD: tl.constexpr, BLOCK_M: tl.constexpr,
     CAUSAL: tl.constexpr, HAS_ALIBI: tl.constexpr, MASKED: tl.constexpr,
     FAST: tl.constexpr, PRECISION: tl.constexpr, TMA: tl.constexpr, NEED_DB: tl.constexpr,
+    LOG_N: tl.constexpr,
 ):  # fmt: skip
     """Accumulates dK, dV (BLOCK_N, D) and (if NEED_DB) db over query tiles lo, lo + BLOCK_M,
     ... < hi.
@@ -48,9 +49,13 @@ def _dkdv_step(
         offs_m = start_m + tl.arange(0, BLOCK_M)
         q = load_tile(Q, start_m, offs_m, stride_qn, offs_d, seq_len, HEAD_DIM, D_PAD, TMA)
         do = load_tile(dO, start_m, offs_m, stride_don, offs_d, seq_len, HEAD_DIM, D_PAD, TMA)
+        if CAUSAL and LOG_N:  # query i sees i + 1 keys: b_i = -log(i + 1)
+            step_bias = -tl.log((offs_m + 1).to(tl.float32))[None, :]
+        else:
+            step_bias = bias
         # P^T: (BLOCK_N, BLOCK_M)
         p_t = probs_tile(
-            k, q, offs_n, offs_m, seq_len, bias, slope, scale,
+            k, q, offs_n, offs_m, seq_len, step_bias, slope, scale,
             False, CAUSAL, HAS_ALIBI, MASKED, FAST, PRECISION,
         )  # fmt: skip
         dv = tl.dot(p_t.to(do.dtype), do, dv, input_precision=PRECISION)
@@ -107,7 +112,7 @@ def _dkdv_tile(
             dk, dv, db, k, v, Q, dO, offs_n, lo, mid, stride_qn, stride_don,
             seq_len, bias, slope, scale,
             HEAD_DIM, D_PAD, BLOCK_M, CAUSAL, HAS_ALIBI, True, FAST, PRECISION, False,
-            BIAS == "tensor",
+            BIAS == "tensor", BIAS == "log_n",
         )  # fmt: skip
     q_src = row_source(Q, stride_qn, seq_len, BLOCK_M, HEAD_DIM, D_PAD, TMA)
     do_src = row_source(dO, stride_don, seq_len, BLOCK_M, HEAD_DIM, D_PAD, TMA)
@@ -115,14 +120,14 @@ def _dkdv_tile(
         dk, dv, db, k, v, q_src, do_src, offs_n, mid, full, stride_qn, stride_don,
         seq_len, bias, slope, scale,
         HEAD_DIM, D_PAD, BLOCK_M, CAUSAL, HAS_ALIBI, False, FAST, PRECISION, TMA,
-        BIAS == "tensor",
+        BIAS == "tensor", BIAS == "log_n",
     )  # fmt: skip
     if CAUSAL:
         dk, dv, db = _dkdv_step(
             dk, dv, db, k, v, Q, dO, offs_n, tl.maximum(full, mid), hi, stride_qn, stride_don,
             seq_len, bias, slope, scale,
             HEAD_DIM, D_PAD, BLOCK_M, CAUSAL, HAS_ALIBI, True, FAST, PRECISION, False,
-            BIAS == "tensor",
+            BIAS == "tensor", BIAS == "log_n",
         )  # fmt: skip
     valid = offs_n[:, None] < seq_len  # padded keys get exactly zero gradients
     dk = tl.where(valid, dk * scale, 0.0)
@@ -166,13 +171,15 @@ def _dq_tile(
     N, seq_len, bias, slope, scale,
     HEAD_DIM: tl.constexpr, D_PAD: tl.constexpr, BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr,
     CAUSAL: tl.constexpr, HAS_ALIBI: tl.constexpr, FAST: tl.constexpr, PRECISION: tl.constexpr,
-    TMA: tl.constexpr,
+    TMA: tl.constexpr, LOG_N: tl.constexpr,
 ):  # fmt: skip
     """dQ for queries start_m, ..., start_m + BLOCK_M - 1 of one (batch, head)."""
     offs_m = start_m + tl.arange(0, BLOCK_M)
     offs_d = tl.arange(0, D_PAD)
     q = load_rows(Q, offs_m, stride_qn, offs_d, seq_len, HEAD_DIM, D_PAD)
     do = load_rows(dO, offs_m, stride_don, offs_d, seq_len, HEAD_DIM, D_PAD)
+    if CAUSAL and LOG_N:  # as in the forward: query i sees i + 1 keys, b_i = -log(i + 1)
+        bias = -tl.log((offs_m + 1).to(tl.float32))[:, None]
 
     # As in the forward: without causality every key tile up to L goes unmasked (key rows
     # past L read as zeros, so their dP, and dS, are exactly 0).
@@ -247,6 +254,7 @@ def _backward_kernel(
             stride_qn, stride_kn, stride_vn, stride_don, stride_gn,
             N, seq_len, bias, slope, scale,
             HEAD_DIM, D_PAD, BLOCK_N, BLOCK_M, CAUSAL, HAS_ALIBI, FAST, PRECISION, TMA,
+            BIAS == "log_n",
         )  # fmt: skip
 
 

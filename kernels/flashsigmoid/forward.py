@@ -127,6 +127,8 @@ def _forward_kernel(
     K += b * stride_kb + h * stride_kh
     V += b * stride_vb + h * stride_vh
     q = load_rows(Q, offs_m, stride_qn, offs_d, seq_len, HEAD_DIM, D_PAD)
+    if CAUSAL and BIAS == "log_n":  # query i sees i + 1 keys: b_i = -log(i + 1)
+        bias = -tl.log((offs_m + 1).to(tl.float32))[:, None]
 
     # Key tiles [0, full) need no mask, [full, hi) do. Causal: the tiles straddling the
     # diagonal. Else every tile up to L goes unmasked where key rows past L read as zeros

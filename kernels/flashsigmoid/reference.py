@@ -44,22 +44,27 @@ def sigmoid_attn_reference(
 ) -> Tensor:
     """out[b, i, h] = sum_j sigmoid(q_i . k_j * scale + bias[b, h] - slope_h |i - j|) v_j.
 
+    bias="log_n" is -log of the number of keys query i sees: the valid length n, or i + 1
+    when causal.
     Masked pairs (padded key, j > i when causal) contribute exactly 0, and padded query rows
     are exactly 0. Computes in float32 (float64 for float64 inputs) and returns q's dtype.
     q, k, v: (B, N, H, D); seq_lens: (B,) ints in [1, N]; returns (B, N, H, D).
     """
     batch, n, heads, dim = q.shape
     scale = dim**-0.5 if scale is None else scale
-    if isinstance(bias, str):  # "log_n", checked by flash_sigmoid_attn
-        lengths = seq_lens if seq_lens is not None else torch.full((batch,), n, device=q.device)
-        bias = log_n_bias(lengths)
     cdt = torch.float64 if q.dtype == torch.float64 else torch.float32
     qf, kf, vf = (t.to(cdt) for t in (q, k, v))
     logits = torch.einsum("bihd,bjhd->bhij", qf, kf) * scale  # (B, H, N, N)
-    b_bh = bias_to_bh(bias, batch, heads, q.device, cdt)
-    if b_bh is not None:
-        logits = logits + b_bh[:, :, None, None]
     pos = torch.arange(n, device=q.device)
+    if isinstance(bias, str) and causal:  # "log_n": query i sees i + 1 keys
+        logits = logits - torch.log1p(pos.to(cdt))[:, None]
+    else:
+        if isinstance(bias, str):  # "log_n", checked by flash_sigmoid_attn
+            lengths = seq_lens if seq_lens is not None else torch.full((batch,), n, device=q.device)
+            bias = log_n_bias(lengths)
+        b_bh = bias_to_bh(bias, batch, heads, q.device, cdt)
+        if b_bh is not None:
+            logits = logits + b_bh[:, :, None, None]
     if alibi_slopes is not None:
         dist = (pos[:, None] - pos[None, :]).abs().to(cdt)  # (N, N)
         logits = logits - alibi_slopes.to(cdt)[None, :, None, None] * dist
