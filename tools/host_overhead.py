@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import math
 import os
 import statistics
 import sys
@@ -69,6 +70,8 @@ def plain_launches():
 
 
 def measure(shape) -> dict:
+    from triton.testing import do_bench
+
     import flashsigmoid
     from sigasr.benchmarks.attention import candidates, problem, time_passes
 
@@ -93,6 +96,12 @@ def measure(shape) -> dict:
     r["host_fwd"], r["host_fb"] = host_us(fwd(ours)), host_us(fwd_bwd(ours))
     r["cudnn_host_fwd"], r["cudnn_host_fb"] = host_us(fwd(cudnn)), host_us(fwd_bwd(cudnn))
     r["host_fwd_explicit_bias"] = host_us(fwd(explicit_bias))
+
+    def float_bias(q, k, v, lengths):  # b = -log N as a float, as the docs show it
+        return flashsigmoid.flash_sigmoid_attn(q, k, v, seq_lens=seq_lens, bias=-math.log(shape.n))
+
+    r["host_fwd_float_bias"] = host_us(fwd(float_bias))
+    r["fwd_float_bias"] = do_bench(fwd(float_bias), warmup=25, rep=100, return_mode="median")
     with plain_launches():
         r["host_fwd_plain"], r["host_fb_plain"] = host_us(fwd(ours)), host_us(fwd_bwd(ours))
     r["fwd"], _, r["fb"] = time_passes(ours, q, k, v, lengths)
@@ -188,15 +197,16 @@ def markdown(results: list[dict]) -> str:
         "Eager: do_bench median ms. Speedup: cuDNN ms / FlashSigmoid ms.",
         "",
         "| shape B,H,N,D | host fwd | host bwd | host f+b | plain launch fwd / f+b "
-        "| explicit bias fwd | cuDNN host fwd / f+b | fwd ms (cuDNN) | f+b ms (cuDNN) "
-        "| speedup fwd / f+b |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| explicit bias fwd | float bias fwd: host, ms | cuDNN host fwd / f+b "
+        "| fwd ms (cuDNN) | f+b ms (cuDNN) | speedup fwd / f+b |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         lines.append(
             f"| {r['shape']} | {r['host_fwd']:.0f} | {r['host_fb'] - r['host_fwd']:.0f} "
             f"| {r['host_fb']:.0f} | {r['host_fwd_plain']:.0f} / {r['host_fb_plain']:.0f} "
             f"| {r['host_fwd_explicit_bias']:.0f} "
+            f"| {r['host_fwd_float_bias']:.0f}, {r['fwd_float_bias']:.3f} "
             f"| {r['cudnn_host_fwd']:.0f} / {r['cudnn_host_fb']:.0f} "
             f"| {r['fwd']:.3f} ({r['cudnn_fwd']:.3f}) | {r['fb']:.3f} ({r['cudnn_fb']:.3f}) "
             f"| {r['cudnn_fwd'] / r['fwd']:.2f}x / {r['cudnn_fb'] / r['fb']:.2f}x |"

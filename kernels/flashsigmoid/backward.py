@@ -27,7 +27,7 @@ from flashsigmoid.tile_math import (
     store_rows,
 )
 from flashsigmoid.tiles import BACKWARD_CANDIDATES
-from flashsigmoid.tuning import autotuner, launch_tiled
+from flashsigmoid.tuning import autotuner, launch_tiled, tile_for
 
 
 @triton.jit
@@ -292,8 +292,7 @@ def backward(do, q, k, v, seq_lens, bias, slopes, scale, causal, log_n, plan):
         HEAD_DIM=dim, D_PAD=plan.d_pad, CAUSAL=causal, **flags,
         FAST=plan.fast, PRECISION=plan.precision, TMA_MODE=plan.tma,
     )  # fmt: skip
-    grid = lambda m: (2 * triton.cdiv(n, m["BLOCK_N"]), batch * heads)  # noqa: E731
-    launch_tiled(
-        _backward_kernel, _backward_tuned, plan.backward_tiles, grid, args, meta, plan, q.dtype
-    )
+    grid = lambda m: (2 * -(-n // m["BLOCK_N"]), batch * heads)  # noqa: E731
+    tile = tile_for(_backward_kernel, plan.backward_tiles, meta, plan, q.dtype)
+    launch_tiled(_backward_kernel, _backward_tuned, tile, grid, args, meta, plan, q.dtype)
     return dq, dk, dv, dbias

@@ -17,6 +17,7 @@ import triton
 import triton.language as tl
 from triton.tools.tensor_descriptor import TensorDescriptor
 
+from flashsigmoid import launcher
 from flashsigmoid.tile_math import load_rows, probs_tile, sequence_args, sequence_terms, store_rows
 from flashsigmoid.tiles import FORWARD_CANDIDATES
 from flashsigmoid.tuning import autotuner, launch_tiled, tile_for
@@ -190,12 +191,13 @@ def forward(q, k, v, seq_lens, bias, slopes, scale, causal, log_n, plan):
         HEAD_DIM=dim, D_PAD=plan.d_pad, CAUSAL=causal, **flags,
         FAST=plan.fast, PRECISION=plan.precision, TMA_MODE=plan.tma,
     )  # fmt: skip
-    # Descriptors only for tiles that read through them (all candidates while autotuning);
-    # their boxes are fitted to the tiles at launch (_fit_boxes), 16 rows until then.
-    tile = tile_for(_forward_kernel, plan.forward_tiles, meta, plan.n_bucket, q.dtype)
+    # Descriptors only for tiles that read through them (every candidate while autotuning,
+    # which fits their boxes to each candidate's tiles: _fit_boxes).
+    tile = tile_for(_forward_kernel, plan.forward_tiles, meta, plan, q.dtype)
     reads_tma = plan.tma != "off" and (tile is None or tile.tma)
+    box = [1, 16 if tile is None else tile.block_n, 1, plan.d_pad]
     descs = [
-        TensorDescriptor(t, list(t.shape), list(t.stride()), [1, 16, 1, plan.d_pad])
+        launcher.descriptor(TensorDescriptor, t, list(t.shape), list(t.stride()), box)
         if reads_tma else None
         for t in (k, v)
     ]  # fmt: skip
@@ -204,9 +206,6 @@ def forward(q, k, v, seq_lens, bias, slopes, scale, causal, log_n, plan):
         *q.stride()[:3], *k.stride()[:3], *v.stride()[:3], *out.stride()[:3], *bias_strides,
         n, heads, scale, plan.n_bucket,
     )  # fmt: skip
-    grid = lambda m: (triton.cdiv(n, m["BLOCK_M"]), batch * heads)  # noqa: E731
-    launch_tiled(
-        _forward_kernel, _forward_tuned, plan.forward_tiles, grid, args, meta, plan, q.dtype,
-        _fit_boxes,
-    )  # fmt: skip
+    grid = lambda m: (-(-n // m["BLOCK_M"]), batch * heads)  # noqa: E731
+    launch_tiled(_forward_kernel, _forward_tuned, tile, grid, args, meta, plan, q.dtype)
     return out

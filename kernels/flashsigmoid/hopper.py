@@ -17,6 +17,8 @@ from triton.experimental.gluon.language.nvidia.hopper import mbarrier, tma
 from triton.experimental.gluon.nvidia.hopper import TensorDescriptor
 from triton.runtime.jit import constexpr_function
 
+from flashsigmoid import launcher
+
 
 @functools.lru_cache(maxsize=16)
 def sm_count(device: torch.device) -> int:
@@ -35,9 +37,9 @@ def box_layout(rows: int, dim: int, dtype: torch.dtype) -> gl.NVMMASharedLayout:
 def descriptor(t: torch.Tensor, rows: int) -> TensorDescriptor:
     """(B, N, H, D) with unit stride in D and H: a (B, N, H*D) descriptor, box (1, rows, D)."""
     batch, n, heads, dim = t.shape
-    return TensorDescriptor(
-        t, [batch, n, heads * dim], [t.stride(0), t.stride(1), 1], [1, rows, dim],
-        box_layout(rows, dim, t.dtype),
+    return launcher.descriptor(
+        TensorDescriptor, t, [batch, n, heads * dim], [t.stride(0), t.stride(1), 1],
+        [1, rows, dim], layout=box_layout(rows, dim, t.dtype),
     )  # fmt: skip
 
 

@@ -27,7 +27,6 @@ from __future__ import annotations
 import math
 
 import torch
-import triton
 from triton.experimental import gluon
 from triton.experimental.gluon import language as gl
 from triton.experimental.gluon.language.nvidia.hopper import (
@@ -270,7 +269,7 @@ def backward(do, q, k, v, seq_lens, bias, slopes, scale: float, causal: bool, lo
     regs = dict(CONSUMER_REGS=CONSUMER_REGS, LOADER_REGS=LOADER_REGS)
     t = HOPPER_DKDV  # each consumer owns t.block_n keys, steps over t.block_m queries
     launcher.launch(
-        _dkdv_kernel, (triton.cdiv(n, 2 * t.block_n), batch * heads),
+        _dkdv_kernel, (-(-n // (2 * t.block_n)), batch * heads),
         (descriptor(q, t.block_m), descriptor(k, t.block_n), descriptor(v, t.block_n),
          descriptor(do, t.block_m), descriptor(dk, t.block_n), descriptor(dv, t.block_n),
          *bias_args, dbias, n, heads, scale, 0.5 * scale),
@@ -280,7 +279,7 @@ def backward(do, q, k, v, seq_lens, bias, slopes, scale: float, causal: bool, lo
     )  # fmt: skip
     t = HOPPER_DQ  # each consumer owns t.block_m queries, steps over t.block_n keys
     launcher.launch(
-        _dq_kernel, (triton.cdiv(n, 2 * t.block_m), batch * heads),
+        _dq_kernel, (-(-n // (2 * t.block_m)), batch * heads),
         (descriptor(q, t.block_m), descriptor(k, t.block_n), descriptor(v, t.block_n),
          descriptor(do, t.block_m), descriptor(dq, t.block_m), *bias_args,
          n, heads, scale, 0.5 * scale),

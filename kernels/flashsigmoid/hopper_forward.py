@@ -24,7 +24,6 @@ from __future__ import annotations
 import math
 
 import torch
-import triton
 from triton.experimental import gluon
 from triton.experimental.gluon import language as gl
 from triton.experimental.gluon.language.nvidia.hopper import (
@@ -197,7 +196,7 @@ def forward(q, k, v, seq_lens, bias, slopes, scale: float, causal: bool, log_n: 
     batch, n, heads, dim = q.shape
     out = torch.empty(q.shape, dtype=q.dtype, device=q.device)
     tiles = hopper_forward_tiles(dim, n)
-    n_m = triton.cdiv(n, tiles.block_m)
+    n_m = -(-n // tiles.block_m)
     total = n_m * batch * heads
     programs = min(total, hopper.sm_count(q.device) * tiles.programs_per_sm)
     bias_strides = (bias.stride(0), bias.stride(1)) if bias is not None else (0, 0)

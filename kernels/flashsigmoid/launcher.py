@@ -35,6 +35,28 @@ _COMPILED: dict[tuple, tuple] = {}
 """variant key -> (CompiledKernel, the constexpr values in parameter order)."""
 
 
+def descriptor(cls, base: torch.Tensor, shape, strides, block_shape, **fields):
+    """``cls(base, shape, strides, block_shape, **fields)`` (a Triton or Gluon host TMA
+    descriptor) without its checks of alignment and strides, which cost more host time than
+    the rest of a launch: for tensors ``dispatch.route`` has found TMA-ready."""
+    desc = object.__new__(cls)
+    desc.__dict__.update(
+        base=base, shape=shape, strides=strides, block_shape=block_shape, padding="zero", **fields
+    )
+    return desc
+
+
+_LAYOUT_KEYS: dict[int, tuple] = {}
+"""id(layout) -> (layout, repr(layout)): a Gluon layout's key part, made once per layout."""
+
+
+def _layout_key(layout) -> str:
+    entry = _LAYOUT_KEYS.get(id(layout))
+    if entry is None or entry[0] is not layout:
+        entry = _LAYOUT_KEYS[id(layout)] = (layout, repr(layout))
+    return entry[1]
+
+
 def _specialization(arg):
     """What of ``arg`` Triton's compiled code depends on (see the module docstring)."""
     if type(arg) is int:
@@ -44,7 +66,7 @@ def _specialization(arg):
     if isinstance(arg, TensorDescriptor):
         return (arg.base.dtype, tuple(arg.block_shape), arg.padding)
     if isinstance(arg, GluonDescriptor):  # its shared-memory layout too
-        return (arg.base.dtype, tuple(arg.block_shape), arg.padding, repr(arg.layout))
+        return (arg.base.dtype, tuple(arg.block_shape), arg.padding, _layout_key(arg.layout))
     if arg is None or type(arg) is float:
         return type(arg)
     raise TypeError(f"no fast launch for an argument of type {type(arg).__name__}")

@@ -12,6 +12,7 @@ H100 and H200; kernels/DESIGN.md says why these shapes of tile.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 
 
@@ -34,8 +35,9 @@ class Tile:
     maxnreg: int | None = None
     programs_per_sm: int = 1
 
+    @functools.cached_property
     def constexprs(self) -> dict:
-        """The Triton kernels' tile arguments and launch options."""
+        """The Triton kernels' tile arguments and launch options (one dict: do not change it)."""
         kwargs = dict(
             BLOCK_M=self.block_m, BLOCK_N=self.block_n, TMA=self.tma,
             num_warps=self.num_warps, num_stages=self.num_stages,

@@ -37,7 +37,7 @@ def configs(tiles, pre_hook=None) -> list[triton.Config]:
     """Triton autotuning configs of ``tiles``, each with ``pre_hook``."""
     out = []
     for tile in tiles:
-        kwargs = tile.constexprs()
+        kwargs = dict(tile.constexprs)
         options = {name: kwargs.pop(name) for name in ("num_warps", "num_stages", "maxnreg")
                    if name in kwargs}  # fmt: skip
         out.append(triton.Config(kwargs, **options, pre_hook=pre_hook))
@@ -49,7 +49,7 @@ def autotuner(kernel, tiles, pre_hook=None, config_hook=None):
     pruned to what TMA_MODE allows, each timed by tuning_bench.
 
     pre_hook runs before every timed launch; config_hook(nargs) before every launch with a
-    config, the chosen one's included (it fits arguments to the config's tiles, see launch_tiled).
+    candidate (it fits arguments, such as descriptors' boxes, to the candidate's tiles).
     """
     return triton.autotune(
         configs=configs(tiles, config_hook),
@@ -68,34 +68,29 @@ def _tuned_key(kernel, meta: dict, n_bucket: int, dtype) -> tuple:
     return (kernel, n_bucket, dtype, *meta.items())  # at least the autotuner's key
 
 
-def tile_for(kernel, fixed: Tile | None, meta: dict, n_bucket: int, dtype) -> Tile | None:
-    """The tile ``launch_tiled`` runs ``kernel`` with: ``fixed``, else the autotuner's pick
-    for this key; None before it has run for this key."""
+def tile_for(kernel, fixed: Tile | None, meta: dict, plan, dtype) -> Tile | None:
+    """The tile ``kernel`` runs with: ``fixed`` (the plan's), else the autotuner's pick for
+    this key; None before it has run for this key."""
     if fixed is not None:
         return fixed
-    return _TUNED.get(_tuned_key(kernel, meta, n_bucket, dtype))
+    return _TUNED.get(_tuned_key(kernel, meta, plan.n_bucket, dtype))
 
 
-def launch_tiled(kernel, tuned, fixed: Tile | None, grid, args, meta: dict, plan, dtype,
-                 config_hook=None) -> None:  # fmt: skip
-    """Launches ``kernel`` on ``grid(tile)`` with the ``fixed`` tile, else the autotuned one.
+def launch_tiled(kernel, tuned, tile: Tile | None, grid, args, meta: dict, plan, dtype) -> None:
+    """Launches ``kernel`` on ``grid(tile)`` with ``tile`` (from ``tile_for``); without one,
+    autotunes through ``tuned`` (``kernel`` under ``autotuner``) and records its pick.
 
-    ``tuned``: ``kernel`` under ``autotuner``. It runs once per key; later calls launch the
-    plain kernel with its pick through ``launcher.launch``, which skips the autotuner's and
-    Triton's per-call Python. plan: the call's ``dispatch.Plan``; config_hook: the one
-    ``autotuner`` was given, called here on tiles that read through TMA.
+    Later calls launch the plain kernel with the pick through ``launcher.launch``, which skips
+    the autotuner's and Triton's per-call Python. plan: the call's ``dispatch.Plan``.
     """
     if plan.tma != "off" and not plan.interpret:
         ensure_allocator()
-    tile = tile_for(kernel, fixed, meta, plan.n_bucket, dtype)
     if tile is None:
         tuned[grid](*args, **meta)
         pick = Tile.of(tuned.best_config.all_kwargs())
         _TUNED[_tuned_key(kernel, meta, plan.n_bucket, dtype)] = pick
         return
-    constexprs = {**meta, **tile.constexprs()}
-    if config_hook is not None and tile.tma:
-        config_hook({**dict(zip(kernel.arg_names, args, strict=False)), **constexprs})
+    constexprs = {**meta, **tile.constexprs}
     launcher.launch(kernel, grid(constexprs), args, constexprs)
 
 

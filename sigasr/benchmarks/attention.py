@@ -279,10 +279,16 @@ def main(argv: list[str] | None = None) -> int:
         help="these non-causal shapes instead of a set (append ',padded' for padded batches)",
     )  # fmt: skip
     parser.add_argument("--markdown", help="also write the table to this markdown file")
-    parser.add_argument(
+    timing = parser.add_mutually_exclusive_group()
+    timing.add_argument(
         "--graph",
         action="store_true",
         help="time CUDA-graph replays (the GPU's time alone, as in a captured training step)",
+    )
+    timing.add_argument(
+        "--eager-and-graph",
+        action="store_true",
+        help="one table of eager calls, then one of CUDA-graph replays, in the same run",
     )
     args = parser.parse_args(argv)
     shapes = {"asr": ASR, "padded": PADDED, "paper": PAPER, "all": ASR + PADDED + PAPER}[args.set]
@@ -294,7 +300,8 @@ def main(argv: list[str] | None = None) -> int:
     if not torch.cuda.is_available():
         print("sigasr bench attention: needs a CUDA GPU; none is visible.")
         return 2
-    table = markdown(run(shapes, graph=args.graph), args.graph)
+    modes = [False, True] if args.eager_and_graph else [args.graph]
+    table = "\n".join(markdown(run(shapes, graph=graph), graph) for graph in modes)
     print(table)
     if args.markdown:
         with open(args.markdown, "w") as f:
