@@ -72,7 +72,13 @@ def test_full_recipe_with_the_100m_config_runs_every_stage(tmp_path):
         [*originals, *(f"{i}_sp{f}" for i in originals for f in ("0.9", "1.1"))]
     )
     n = len(originals)
-    assert f"speed perturbation: on ({n} at 0.9x, {n} at 1x, {n} at 1.1x)" in out
+    # Training gets all 3n cuts but those the duration and CTC filters drop (a 1.1x copy can
+    # fall under data.min_utt_duration).
+    filtered = re.search(r"train filter: in (\d+), kept (\d+)", out)
+    assert filtered and int(filtered.group(1)) == 3 * n, out[-3000:]
+    speeds = re.search(r"speed perturbation: on \((\d+) at 0.9x, (\d+) at 1x, (\d+) at 1.1x\)", out)
+    assert speeds and sum(map(int, speeds.groups())) == int(filtered.group(2))
+    assert all(int(count) >= 0.9 * n for count in speeds.groups()), speeds.group(0)
     for part in ("dev-clean", "dev-other", "test-clean", "test-other"):
         assert not any("_sp" in c.id for c in CutSet.from_file(cuts_path(manifests, part)))
 
