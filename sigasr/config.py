@@ -130,6 +130,30 @@ class ModelConfig:
 
 
 @dataclass
+class SpecAugmentConfig:
+    """lhotse's :class:`~lhotse.dataset.SpecAugment` on training batches (icefall's values)."""
+
+    enabled: bool = True
+    time_warp_factor: int = 80  # below 1 disables time warping
+    num_feature_masks: int = 2
+    features_mask_size: int = 27  # F: widest frequency mask, in mel bins
+    num_frame_masks: int = 10  # 0: none
+    frames_mask_size: int = 100  # T: widest time mask, in frames
+    max_frames_mask_fraction: float = 0.15  # a time mask covers at most this share of a cut
+    p: float = 0.9  # probability that a batch is augmented at all
+
+
+@dataclass
+class NoiseConfig:
+    """Noise and music mixed into training cuts by lhotse's :class:`~lhotse.dataset.CutMix`."""
+
+    enabled: bool = False
+    manifest: str = "${data.manifest_dir}/musan_cuts.jsonl.gz"  # from `sigasr prepare musan`
+    snr: list[float] = field(default_factory=lambda: [10.0, 20.0])  # dB, drawn uniformly
+    p: float = 0.5  # probability that a cut is mixed
+
+
+@dataclass
 class DataConfig:
     manifest_dir: str = "data/manifests"
     token_type: str = "bpe"  # bpe | unigram | char (SentencePiece model types)
@@ -146,8 +170,11 @@ class DataConfig:
     min_utt_duration: float = 1.0
     max_utt_duration: float = 20.0
     on_the_fly_feats: bool = False
+    # Training cuts with copies at 0.9x and 1.1x speed: stored by `sigasr prepare librispeech`
+    # (with this config or --speed-perturb), or made on the fly with on_the_fly_feats.
     speed_perturb: bool = False
-    spec_augment: bool = True
+    spec_augment: SpecAugmentConfig = field(default_factory=SpecAugmentConfig)
+    noise: NoiseConfig = field(default_factory=NoiseConfig)
     num_workers: int = 2
 
 
@@ -166,13 +193,13 @@ class TrainConfig:
     log_every: int = 50
     valid_every: int = 2000
     save_every: int = 1000
-    keep_last: int = 5
+    keep_last: int = 5  # checkpoints kept (0: all); at least decode.avg
     max_nonfinite_steps: int = 20  # consecutive non-finite steps before training stops
 
 
 @dataclass
 class DecodeConfig:
-    avg: int = 1  # average the last K checkpoints
+    avg: int = 1  # average the last K checkpoints (at most train.keep_last)
     max_duration: float = 600.0
     test_sets: list[str] = field(default_factory=lambda: ["test-clean", "test-other"])
 
@@ -203,8 +230,16 @@ def upgrade_encoder_keys(encoder) -> None:
         encoder["attention"] = {**(attention or {}), **moved}
 
 
+def _upgrade_spec_augment(data) -> None:
+    """``data.spec_augment: <bool>`` of older configs (in place) as ``{enabled: <bool>}``."""
+    if data is not None and isinstance(data.get("spec_augment"), bool):
+        data["spec_augment"] = {"enabled": data["spec_augment"]}
+
+
 def _upgrade_override(item: str) -> str:
     key, value = item.split("=", 1)
+    if key == "data.spec_augment":
+        return f"data.spec_augment.enabled={value}"
     head, _, leaf = key.rpartition(".")
     if head == "model.encoder" and leaf in _FLAT_ATTENTION_KEYS:
         return f"model.encoder.attention.{leaf}={value}"
@@ -243,6 +278,7 @@ def _yaml_chain(path: Path, seen: tuple[Path, ...]) -> list[tuple[str, DictConfi
         raise ConfigError(f"{path}: cannot parse YAML: {e}") from None
     base = loaded.pop("base", None)
     upgrade_encoder_keys(OmegaConf.select(loaded, "model.encoder"))
+    _upgrade_spec_augment(OmegaConf.select(loaded, "data"))
     chain = [] if base is None else _yaml_chain(path.parent / base, (*seen, path.resolve()))
     return [*chain, (str(path), loaded)]
 
@@ -282,7 +318,8 @@ _CHOICES = {
 
 
 def validate(cfg: DictConfig) -> None:
-    """Check enumerated string fields; raises :class:`ConfigError` naming the key."""
+    """Checks enumerated string fields, ranges and keys that contradict each other; raises
+    :class:`ConfigError` naming every key involved."""
     for key, choices in _CHOICES.items():
         value = OmegaConf.select(cfg, key)
         if value not in choices:
@@ -293,6 +330,33 @@ def validate(cfg: DictConfig) -> None:
             f"config key 'model.encoder.d_model' ({enc.d_model}) must be divisible by "
             f"'model.encoder.num_heads' ({enc.num_heads})"
         )
+    keep, avg = cfg.train.keep_last, cfg.decode.avg
+    if keep > 0 and avg > keep:
+        raise ConfigError(
+            f"config key 'decode.avg' ({avg}) averages more checkpoints than "
+            f"'train.keep_last' ({keep}) keeps; raise train.keep_last or lower decode.avg"
+        )
+    _validate_augmentation(cfg.data)
+
+
+_AUGMENTATION_RANGES = (  # (section, key, holds, what it must be)
+    ("noise", "p", lambda v: 0 <= v <= 1, "in [0, 1]"),
+    ("spec_augment", "p", lambda v: 0 <= v <= 1, "in [0, 1]"),
+    ("spec_augment", "max_frames_mask_fraction", lambda v: 0 < v <= 1, "in (0, 1]"),
+    ("spec_augment", "features_mask_size", lambda v: v >= 1, "at least 1"),
+    ("spec_augment", "frames_mask_size", lambda v: v >= 1, "at least 1"),
+    ("spec_augment", "num_feature_masks", lambda v: v >= 0, "at least 0"),
+    ("spec_augment", "num_frame_masks", lambda v: v >= 0, "at least 0"),
+)
+
+
+def _validate_augmentation(data: DictConfig) -> None:
+    snr = list(data.noise.snr)
+    if len(snr) != 2 or snr[0] > snr[1]:
+        raise ConfigError(f"config key 'data.noise.snr' ({snr}) must be [low, high] in dB")
+    for section, key, holds, bounds in _AUGMENTATION_RANGES:
+        if not holds(value := data[section][key]):
+            raise ConfigError(f"config key 'data.{section}.{key}' ({value}) must be {bounds}")
 
 
 def save_config(cfg: DictConfig, path: str | Path) -> None:

@@ -2,10 +2,15 @@
 # LibriSpeech CTC recipe (icefall-style stages over the sigasr CLI).
 #
 #   bash recipes/librispeech/run.sh [--stage N] [--stop-stage M] [--demo] [--config NAME]
-#                                   [--corpus-dir DIR] [--tedlium-dir DIR]
+#        [--corpus-dir DIR] [--tedlium-dir DIR] [--musan-dir DIR] [--nj N]
+#        [--hours H] [--seed S] [key=value ...]
 #
-# Stages: 0 download (with --demo: synthesize the demo corpus), 1 manifests, 2 features,
-#         3 tokenizer, 4 train, 5 average + decode dev/test, 6 TED-LIUM buckets.
+# Stages: 0 download (with --demo: synthesize the demo corpus, --hours of training speech
+#         from --seed), 1 manifests, 2 features (with 0.9x/1.1x copies of the training parts
+#         when data.speed_perturb), 3 MUSAN noise cuts (when data.noise.enabled), 4 tokenizer,
+#         5 train, 6 average + decode dev/test, 7 TED-LIUM buckets.
+# key=value overrides of the config reach every stage that reads it (1-5), e.g.
+#         train.max_steps=2000 data.max_duration=300.
 # Each finished stage leaves a .done marker under the work directory; re-running skips it.
 set -euo pipefail
 
@@ -14,14 +19,19 @@ source "$recipe_dir/../../tools/venv.sh"
 source "$recipe_dir/../../tools/stages.sh"
 
 stage=0
-stop_stage=6
+stop_stage=7
 demo=false
 config=""
 corpus_dir=""
 tedlium_dir=""
+musan_dir=""
+nj=1
+hours=3
+seed=0
+overrides=()
 work_dir="$PWD"
 
-usage() { sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
     case "$1" in
         --stage) stage="$2"; shift 2 ;;
@@ -30,8 +40,14 @@ while [ $# -gt 0 ]; do
         --config) config="$2"; shift 2 ;;
         --corpus-dir) corpus_dir="$2"; shift 2 ;;
         --tedlium-dir) tedlium_dir="$2"; shift 2 ;;
+        --musan-dir) musan_dir="$2"; shift 2 ;;
         --work-dir) work_dir="$2"; shift 2 ;;
+        --nj) nj="$2"; shift 2 ;;
+        --hours) hours="$2"; shift 2 ;;
+        --seed) seed="$2"; shift 2 ;;
         -h|--help) usage; exit 0 ;;
+        -*) echo "run.sh: unknown option '$1'" >&2; usage >&2; exit 2 ;;
+        *=*) overrides+=("$1"); shift ;;
         *) echo "run.sh: unknown option '$1'" >&2; usage >&2; exit 2 ;;
     esac
 done
@@ -41,10 +57,16 @@ if $demo; then
     work_dir="$work_dir/demo"
     corpus_dir="${corpus_dir:-$work_dir/download/demo/LibriSpeech}"
     tedlium_dir="${tedlium_dir:-$work_dir/download/demo/TEDLIUM_release-3}"
+    musan_dir="${musan_dir:-$work_dir/download/demo/musan}"
+    musan_args=(--parts music noise)  # the demo's MUSAN has no babble
     parts=(train-clean-100 dev-clean dev-other test-clean test-other)
+    # The demo corpus has one training part, whatever the config trains on.
+    overrides=("data.train_sets=[train-clean-100]" "${overrides[@]}")
 else
     config="${config:-conformer_ctc_100m}"
     corpus_dir="${corpus_dir:-$work_dir/download/LibriSpeech}"
+    musan_dir="${musan_dir:-$work_dir/download/musan}"
+    musan_args=(--download)
     parts=(train-clean-100 train-clean-360 train-other-500 dev-clean dev-other test-clean test-other)
 fi
 conf_file="$recipe_dir/conf/$config.yaml"
@@ -54,23 +76,30 @@ mkdir -p "$work_dir"
 cd "$work_dir"
 
 if $demo; then
-    run_stage 0 demo-data sigasr demo-data --out "$work_dir/download/demo"
+    run_stage 0 demo-data sigasr demo-data --out "$work_dir/download/demo" --hours "$hours" \
+        --seed "$seed" --num-jobs "$nj"
 else
     run_stage 0 download sigasr prepare librispeech --download --corpus-dir "$corpus_dir" \
         --parts "${parts[@]}" --manifest-dir data/manifests --stop-after download
 fi
 run_stage 1 manifests sigasr prepare librispeech --corpus-dir "$corpus_dir" \
-    --parts "${parts[@]}" --manifest-dir data/manifests --stop-after manifests
+    --parts "${parts[@]}" --manifest-dir data/manifests --stop-after manifests --num-jobs "$nj" \
+    --config "$conf_file" --overrides "${overrides[@]}"
 run_stage 2 features sigasr prepare librispeech --corpus-dir "$corpus_dir" \
-    --parts "${parts[@]}" --manifest-dir data/manifests --feature-dir "$work_dir/data/fbank"
-run_stage 3 tokenizer sigasr prepare tokenizer --config "$conf_file" --manifest-dir data/manifests
-run_stage 4 train sigasr train --config "$conf_file" --exp-dir "$exp_dir"
-run_stage 5 decode sigasr decode --exp-dir "$exp_dir" --test-sets dev-clean dev-other test-clean test-other
+    --parts "${parts[@]}" --manifest-dir data/manifests --feature-dir "$work_dir/data/fbank" \
+    --num-jobs "$nj" --config "$conf_file" --overrides "${overrides[@]}"
+run_stage 3 musan sigasr prepare musan --corpus-dir "$musan_dir" "${musan_args[@]}" \
+    --feature-dir "$work_dir/data/fbank" --num-jobs "$nj" \
+    --config "$conf_file" --overrides "${overrides[@]}"
+run_stage 4 tokenizer sigasr prepare tokenizer --manifest-dir data/manifests \
+    --config "$conf_file" --overrides "${overrides[@]}"
+run_stage 5 train sigasr train --config "$conf_file" --exp-dir "$exp_dir" "${overrides[@]}"
+run_stage 6 decode sigasr decode --exp-dir "$exp_dir" --test-sets dev-clean dev-other test-clean test-other
 if [ -n "$tedlium_dir" ]; then
-    run_stage 6 tedlium bash "$recipe_dir/../tedlium/run.sh" --exp-dir "$exp_dir" \
+    run_stage 7 tedlium bash "$recipe_dir/../tedlium/run.sh" --exp-dir "$exp_dir" \
         --tedlium-dir "$tedlium_dir"
-elif [ "$stage" -le 6 ] && [ "$stop_stage" -ge 6 ]; then
-    echo "== stage 6 (tedlium): skipped, no --tedlium-dir given"
+elif [ "$stage" -le 7 ] && [ "$stop_stage" -ge 7 ]; then
+    echo "== stage 7 (tedlium): skipped, no --tedlium-dir given"
 fi
 echo "== all stages from $stage to $stop_stage done in ${SECONDS} s; results under $exp_dir/decode"
 if compgen -G "$exp_dir/decode/wer-summary-*.txt" >/dev/null; then

@@ -36,12 +36,20 @@ def average_model_states(paths: list[Path]) -> dict[str, Tensor]:
 
 
 def averaged_model_state(exp_dir: str | Path, avg: int) -> tuple[dict[str, Tensor], list[Path]]:
-    """The average of the last ``avg`` checkpoints of ``exp_dir``, and the files it used."""
+    """The average of the last ``avg`` checkpoints of ``exp_dir``, and the files it used.
+
+    Fewer than ``avg`` checkpoints is an error naming the directory, not a smaller average.
+    """
     if avg < 1:
         raise CheckpointError(f"--avg must be at least 1, got {avg}")
     ckpt_dir = Path(exp_dir) / "checkpoints"
     paths = CheckpointDir(ckpt_dir).paths()
     if not paths:
         raise CheckpointError(f"{ckpt_dir}: no checkpoints (ckpt-<step>.pt); train first")
+    if len(paths) < avg:
+        raise CheckpointError(
+            f"{ckpt_dir}: asked to average {avg} checkpoints, only {len(paths)} exist "
+            f"({', '.join(p.name for p in paths)}); train longer or lower --avg / decode.avg"
+        )
     chosen = paths[-avg:]
     return average_model_states(chosen), chosen

@@ -9,9 +9,10 @@ def register(subparsers) -> None:
     demo = CORPORA["demo"]
     p = subparsers.add_parser(
         "demo-data",
-        help="Synthesize the embedded demo corpus in LibriSpeech and TED-LIUM v3 layouts.",
-        description="Writes OUT/LibriSpeech (five parts, 16 kHz FLAC, upper-case transcripts) "
-        "and OUT/TEDLIUM_release-3/legacy/{dev,test} (talk-level .sph + .stm) with eSpeak NG.",
+        help="Synthesize the embedded demo corpus in LibriSpeech, TED-LIUM v3 and MUSAN layouts.",
+        description="Writes OUT/LibriSpeech (five parts, 16 kHz FLAC, upper-case transcripts), "
+        "OUT/TEDLIUM_release-3/legacy/{dev,test} (talk-level .sph + .stm) with eSpeak NG, and "
+        "OUT/musan/{noise,music} (synthetic coloured noise and chords) for noise mixing.",
     )
     demo.add_arguments(p)
     p.set_defaults(func=demo.prepare)

@@ -40,6 +40,7 @@ def register(subparsers) -> None:
     tok.add_argument("--vocab-size", type=int)
     tok.add_argument("--type", choices=("bpe", "char", "unigram"))
     tok.add_argument("--train-sets", nargs="+")
+    tok.add_argument("--overrides", nargs="*", default=[], metavar="KEY=VALUE", help="for --config")
     tok.set_defaults(func=run_tokenizer)
 
 
@@ -60,7 +61,7 @@ def run_tokenizer(args) -> int:
     from sigasr.config import load_config
     from sigasr.data.tokenizer import train_tokenizer
 
-    data = load_config(args.config).data
+    data = load_config(args.config, args.overrides).data
     token_type = args.type or data.token_type
     vocab_size = args.vocab_size or data.vocab_size
     if args.lang_dir:

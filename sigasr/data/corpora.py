@@ -18,7 +18,7 @@ from pathlib import Path
 
 from lhotse import CutSet
 
-from sigasr.data import librispeech, tedlium
+from sigasr.data import librispeech, musan, tedlium
 from sigasr.data.demo import corpus as demo
 from sigasr.data.manifests import manifest_file, read_cuts
 from sigasr.errors import ManifestError
@@ -32,7 +32,8 @@ class Corpus:
         name: ``sigasr prepare <name>``, and the prefix of its manifest files.
         summary: one line for ``sigasr prepare --help``.
         set_prefix: set ``<set_prefix><part>`` is the manifest of ``part``; ``None`` for a
-            corpus that writes other corpora's layouts and has no manifests of its own.
+            corpus with no sets to train or decode on: one that writes other corpora's layouts
+            and has no manifests of its own, or one without transcripts (noise).
         add_arguments: adds the options of ``sigasr prepare <name>`` to a parser.
         prepare: runs ``sigasr prepare <name>`` on the parsed options; returns the exit code.
     """
@@ -62,8 +63,15 @@ CORPORA: dict[str, Corpus] = {
             tedlium.prepare_command,
         ),
         Corpus(
+            musan.CORPUS,
+            "MUSAN noise, music and babble in 10 s cuts with fbank, for data.noise",
+            None,
+            musan.add_prepare_arguments,
+            musan.prepare_command,
+        ),
+        Corpus(
             demo.CORPUS,
-            "synthesize the demo corpus (eSpeak NG) in LibriSpeech and TED-LIUM v3 layouts",
+            "synthesize the demo corpus in LibriSpeech, TED-LIUM v3 and MUSAN layouts",
             None,
             demo.add_prepare_arguments,
             demo.prepare_command,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 import torch
 from lhotse import CutSet
 from lhotse.dataset import OnTheFlyFeatures, PrecomputedFeatures, SpecAugment
@@ -17,16 +19,26 @@ class AsrDataset(torch.utils.data.Dataset):
     Args:
         tokenizer: encodes ``texts`` into ``tokens``; None leaves ``tokens`` out.
         on_the_fly: compute fbank from audio instead of reading stored features.
-        spec_augment: apply SpecAugment (training only).
+        cut_transforms: applied to the cuts before their features load (noise mixing).
+        spec_augment: applied to the features (B, T, 80) and lengths.
     """
 
-    def __init__(self, tokenizer=None, on_the_fly: bool = False, spec_augment: bool = False):
+    def __init__(
+        self,
+        tokenizer=None,
+        on_the_fly: bool = False,
+        cut_transforms: Sequence[Callable[[CutSet], CutSet]] = (),
+        spec_augment: SpecAugment | None = None,
+    ):
         self.tokenizer = tokenizer
         self.on_the_fly = on_the_fly
         self.inputs = OnTheFlyFeatures(fbank_extractor()) if on_the_fly else PrecomputedFeatures()
-        self.spec_augment = SpecAugment() if spec_augment else None
+        self.cut_transforms = list(cut_transforms)
+        self.spec_augment = spec_augment
 
     def __getitem__(self, cuts: CutSet) -> dict:
+        for transform in self.cut_transforms:
+            cuts = transform(cuts)
         cuts = cuts.sort_by_duration(ascending=False)
         features, feature_lens = self._load(cuts)
         if self.spec_augment is not None:

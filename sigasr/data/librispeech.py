@@ -150,6 +150,14 @@ def add_prepare_arguments(parser) -> None:
     parser.add_argument("--feature-dir", default="data/fbank")
     parser.add_argument("--on-the-fly", action="store_true", help="store no features")
     parser.add_argument("--speed-perturb", action="store_true", help="add 0.9x/1.1x train copies")
+    parser.add_argument(
+        "--config",
+        help="experiment YAML: data.speed_perturb adds 0.9x/1.1x copies of its data.train_sets; "
+        "data.on_the_fly_feats stores no features",
+    )
+    parser.add_argument(
+        "--overrides", nargs="*", default=[], metavar="KEY=VALUE", help="for --config"
+    )
     parser.add_argument("--stop-after", choices=("download", "manifests", "features"))
     parser.add_argument(
         "--num-jobs", type=int, default=1, help="processes (1 is fastest for small sets)"
@@ -159,11 +167,20 @@ def add_prepare_arguments(parser) -> None:
 def prepare_command(args) -> int:
     """``sigasr prepare librispeech``: download (``--download``), validate, cut, store fbank."""
     from sigasr.atomic import atomic_path
+    from sigasr.data.augment import with_speed_copies
     from sigasr.data.feature_store import store_fbank
     from sigasr.data.manifests import manifest_file
     from sigasr.data.report import save_reports
 
     corpus_dir = Path(args.corpus_dir)
+    perturbed_parts = {part for part in args.parts if part.startswith("train")}
+    if args.config:
+        from sigasr.config import load_config
+
+        data = load_config(args.config, args.overrides).data
+        args.speed_perturb = args.speed_perturb or data.speed_perturb
+        args.on_the_fly = args.on_the_fly or data.on_the_fly_feats
+        perturbed_parts = set(data.train_sets)
     if args.download:
         from lhotse.recipes import download_librispeech
 
@@ -180,8 +197,8 @@ def prepare_command(args) -> int:
         if len(cuts) == 0:
             unusable.append(f"{part} ({report.table()})")
             continue
-        if args.speed_perturb and part.startswith("train"):
-            cuts = cuts + cuts.perturb_speed(0.9) + cuts.perturb_speed(1.1)
+        if args.speed_perturb and part in perturbed_parts:
+            cuts = with_speed_copies(cuts)
         if args.stop_after != "manifests" and not args.on_the_fly:
             cuts, feat_report = store_fbank(
                 cuts, Path(args.feature_dir), f"librispeech_{part}", args.num_jobs

@@ -7,8 +7,9 @@ from collections.abc import Callable
 
 from lhotse import CutSet
 from lhotse.dataset import DynamicBucketingSampler, SimpleCutSampler
-from torch.utils.data import DataLoader
+from torch.utils.data import DataLoader, get_worker_info
 
+from sigasr.data import augment
 from sigasr.data.corpora import cuts_path, load_set
 from sigasr.data.dataset import AsrDataset
 from sigasr.data.filters import filter_training_cuts
@@ -40,7 +41,8 @@ def train_dataloader(
     rank: int = 0,
     seed: int = 0,
 ) -> tuple[DataLoader, DynamicBucketingSampler]:
-    """Shuffled duration-bucketed batches of ``data_cfg.max_duration`` seconds for one rank.
+    """Shuffled duration-bucketed batches of ``data_cfg.max_duration`` seconds for one rank,
+    with the augmentation the config asks for (:mod:`sigasr.data.augment`).
 
     Under DDP (``world_size > 1``) the sampler drops each bucket's short last batch of an epoch
     so that all ranks take the same number of steps; ``data.drop_last`` overrides that either
@@ -60,6 +62,8 @@ def train_dataloader(
             f"{_files(data_cfg)}: cut '{bare.id}' has no features "
             "(prepare without --on-the-fly, or set data.on_the_fly_feats=true)"
         )
+    cuts, speed_report = augment.apply_speed_perturb(data_cfg, cuts, _files(data_cfg))
+    print(speed_report.table())
     cuts, report = filter_training_cuts(
         cuts,
         tokenizer,
@@ -89,8 +93,13 @@ def train_dataloader(
             seed=seed,
         )
     sampler.drop_report = report
+    mixer = augment.noise_mixer(data_cfg, seed + rank)
+    print("\n".join(augment.summary(data_cfg, cuts, mixer)))
     dataset = AsrDataset(
-        tokenizer, on_the_fly=data_cfg.on_the_fly_feats, spec_augment=data_cfg.spec_augment
+        tokenizer,
+        on_the_fly=data_cfg.on_the_fly_feats,
+        cut_transforms=[mixer] if mixer is not None else [],
+        spec_augment=augment.spec_augment(data_cfg),
     )
     loader = DataLoader(
         dataset,
@@ -98,8 +107,16 @@ def train_dataloader(
         batch_size=None,
         num_workers=data_cfg.num_workers,
         persistent_workers=data_cfg.num_workers > 0,
+        worker_init_fn=own_noise_stream,
     )
     return loader, sampler
+
+
+def own_noise_stream(worker_id: int) -> None:
+    """Gives each loader worker's copy of the noise mixer a seed of its own; with one seed,
+    every worker would draw the same noise cuts, SNRs and coin flips for its batches."""
+    for transform in get_worker_info().dataset.cut_transforms:
+        transform.seed = transform.seed * 1000 + 1 + worker_id
 
 
 def eval_dataloader(data_cfg, cuts: CutSet, max_duration: float) -> DataLoader:

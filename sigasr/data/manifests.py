@@ -79,7 +79,9 @@ def _cut_problem(cut) -> str | None:
 
 
 def input_files(cut, features: bool = True, audio: bool = True) -> list[str]:
-    """The feature archive and/or audio files ``cut`` reads."""
+    """The feature archive and/or audio files ``cut`` reads (of every track of a mixed cut)."""
+    if hasattr(cut, "tracks"):
+        return [f for track in cut.tracks for f in input_files(track.cut, features, audio)]
     files = [cut.features.storage_path] if features and cut.has_features else []
     if audio and cut.has_recording:
         files += [s.source for s in cut.recording.sources if s.type == "file"]

@@ -105,10 +105,6 @@ class Trainer:
         self.progress: TrainProgress | None = None
         self.writer = None
         self.metrics: MetricsLog | None = None
-        if ctx.is_main:
-            from torch.utils.tensorboard import SummaryWriter
-
-            self.writer = SummaryWriter(str(self.exp_dir / "tensorboard"))
 
     # -- checkpoints ---------------------------------------------------------------------
 
@@ -273,6 +269,12 @@ class Trainer:
         rng = self.resume()
         tcfg = self.tcfg
         if self.ctx.is_main:
+            from torch.utils.tensorboard import SummaryWriter
+
+            # Steps after the checkpoint that a killed run logged are written again: purge them.
+            self.writer = SummaryWriter(
+                str(self.exp_dir / "tensorboard"), purge_step=self.state.step + 1
+            )
             self.metrics = MetricsLog(self.exp_dir / METRICS_FILE, self.state.step)
         clock = StepClock()
         self.progress = TrainProgress(self.state.step, tcfg.max_steps, enabled=self.ctx.is_main)
@@ -316,13 +318,13 @@ class Trainer:
             self.progress = None
             if self.metrics is not None:
                 self.metrics.close()
+            if self.writer is not None:
+                self.writer.close()
         elapsed = time.perf_counter() - started
         self.log(
             f"training done: {self.state.step} steps, {self.guard.total} skipped as "
             f"non-finite, {elapsed:.0f} s this session"
         )
-        if self.writer is not None:
-            self.writer.close()
 
     def _end_epoch(self, pending: list[dict], fresh_epoch: bool, steps_before: int) -> None:
         """Reports what the epoch left unused: batches short of accum_grad, and the training

@@ -63,7 +63,7 @@ def test_sentences_are_deterministic_per_seed():
 
 def test_corpus_is_deterministic_per_seed(demo_root, tmp_path):
     write_demo_corpus(tmp_path, hours=0.01, seed=123, vocab_size=200)
-    for sub in ("LibriSpeech/test-other", "TEDLIUM_release-3/legacy/test"):
+    for sub in ("LibriSpeech/test-other", "TEDLIUM_release-3/legacy/test", "musan"):
         files = sorted(p.relative_to(tmp_path) for p in (tmp_path / sub).rglob("*.*"))
         assert files == sorted(p.relative_to(demo_root) for p in (demo_root / sub).rglob("*.*"))
         for f in files:

@@ -21,3 +21,11 @@ def test_average_of_last_k(tmp_path):
 def test_no_checkpoints_is_a_clear_error(tmp_path):
     with pytest.raises(CheckpointError, match="no checkpoints"):
         averaged_model_state(tmp_path, avg=2)
+
+
+def test_fewer_checkpoints_than_avg_is_an_error(tmp_path):
+    ckpts = CheckpointDir(tmp_path / "checkpoints")
+    for step in (1, 2):
+        ckpts.save({"model": {"w": torch.zeros(1)}, "step": step}, step)
+    with pytest.raises(CheckpointError, match="average 3 checkpoints, only 2 exist"):
+        averaged_model_state(tmp_path, avg=3)

@@ -39,7 +39,8 @@ def test_manifest_check_asks_for_audio_only_when_it_is_read(corpus, tmp_path):
 def test_training_without_audio_then_decoding_names_the_missing_file(corpus, tmp_path, capsys):
     manifests = manifests_without_audio(corpus, tmp_path)
     exp = tmp_path / "exp"
-    args = train_args(corpus, exp, f"data.manifest_dir={manifests}", "train.max_steps=2")
+    overrides = [f"data.manifest_dir={manifests}", "train.max_steps=2", "decode.avg=1"]
+    args = train_args(corpus, exp, *overrides)
     assert main(args) == 0
     assert (exp / "checkpoints" / "ckpt-2.pt").is_file()
     capsys.readouterr()

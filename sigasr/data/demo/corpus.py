@@ -1,4 +1,5 @@
-"""The whole demo corpus: LibriSpeech and TED-LIUM v3 layouts side by side under one directory."""
+"""The whole demo corpus: LibriSpeech, TED-LIUM v3 and MUSAN layouts side by side under one
+directory."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from sigasr.data.demo.librispeech_layout import write_librispeech
+from sigasr.data.demo.musan_layout import write_musan
 from sigasr.data.demo.tedlium_layout import write_tedlium
 from sigasr.data.demo.text import SentenceSampler
 
@@ -23,8 +25,10 @@ def write_demo_corpus(
     eval_minutes: float = 4.5,
     talk_rounds: int = 1,
     num_jobs: int = 2,
+    musan_minutes: float = 3.0,
 ) -> dict:
-    """Writes ``out_dir/LibriSpeech`` and ``out_dir/TEDLIUM_release-3``, deterministic per seed.
+    """Writes ``out_dir/LibriSpeech``, ``out_dir/TEDLIUM_release-3`` and ``out_dir/musan``
+    (synthetic noise and music, ``musan_minutes`` of it), deterministic per seed.
 
     ``hours`` of training speech, ``eval_minutes`` per dev/test part, TED talks of
     ``talk_rounds`` times four segments (about 86 s each round); ``num_jobs`` synthesis
@@ -39,6 +43,8 @@ def write_demo_corpus(
         out_dir / "LibriSpeech", hours, eval_minutes, sampler, rng, seed, num_jobs
     )
     audio += write_tedlium(out_dir / "TEDLIUM_release-3", sampler, rng, seed, talk_rounds, num_jobs)
+    if musan_minutes > 0:
+        audio += write_musan(out_dir / "musan", musan_minutes, seed)
     wall = time.perf_counter() - start
     return {"audio_seconds": audio, "wall_seconds": wall, "x_real_time": audio / wall}
 
@@ -54,6 +60,9 @@ def add_prepare_arguments(parser) -> None:
         default=1,
         help="TED talk length in rounds of four segments (~86 s each); 4 or more for 300 s",
     )
+    parser.add_argument(
+        "--musan-minutes", type=float, default=3.0, help="minutes of noise and music (0: none)"
+    )
     parser.add_argument("--num-jobs", type=int, default=2, help="synthesis processes")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
@@ -62,7 +71,7 @@ def add_prepare_arguments(parser) -> None:
 
 
 def prepare_command(args) -> int:
-    """Writes the demo corpus under ``--out``; prepare it as librispeech and tedlium."""
+    """Writes the demo corpus under ``--out``; prepare it as librispeech, tedlium and musan."""
     stats = write_demo_corpus(
         args.out,
         args.hours,
@@ -71,6 +80,7 @@ def prepare_command(args) -> int:
         eval_minutes=args.eval_minutes,
         talk_rounds=args.talk_rounds,
         num_jobs=args.num_jobs,
+        musan_minutes=args.musan_minutes,
     )
     print(
         f"demo-data: {stats['audio_seconds'] / 3600:.2f} h of audio in "
