@@ -15,7 +15,7 @@ if [ ! -f "$_sigasr_stamp" ] || [ "$_sigasr_root/pyproject.toml" -nt "$_sigasr_s
         echo "[sigasr] warning: $((_sigasr_free_kib / 1024)) MiB free on the disk of $_sigasr_venv;" \
             "the install needs about 7 GiB at its peak" >&2
     fi
-    if "$_sigasr_venv/bin/python" -m pip install --no-cache-dir -e "$_sigasr_root[dev]" \
+    if "$_sigasr_venv/bin/python" -m pip install --no-cache-dir -e "$_sigasr_root[dev,export]" \
         >"$_sigasr_venv/install.log" 2>&1; then
         touch "$_sigasr_stamp"
     else

@@ -3,7 +3,9 @@
 The directory holds ``config.yaml`` and ``model.safetensors`` (``CTCModel.save_pretrained``),
 the tokenizer's ``tokenizer.model`` and ``tokens.txt``, and a ``README.md`` model card
 (:mod:`sigasr.model_card`): everything ``sigasr transcribe --model`` and
-``CTCModel.from_pretrained`` need, laid out as a Hugging Face Hub model repository.
+``CTCModel.from_pretrained`` need, laid out as a Hugging Face Hub model repository. With
+``--format onnx`` it also holds ``model.onnx`` and ``model.int8.onnx``
+(:mod:`sigasr.export.onnx`), which onnxruntime and sherpa-onnx run with ``tokens.txt``.
 """
 
 from __future__ import annotations
@@ -23,6 +25,13 @@ def register(subparsers) -> None:
     p.add_argument("--exp-dir", required=True, help="an experiment directory from sigasr train")
     p.add_argument("--avg", type=int, help="average the last K checkpoints (default: config)")
     p.add_argument("--out", required=True, help="the model directory to create")
+    p.add_argument(
+        "--format",
+        choices=("safetensors", "onnx"),
+        default="safetensors",
+        help="onnx: also write model.onnx and its int8 copy model.int8.onnx "
+        "(onnxruntime, sherpa-onnx)",
+    )
     p.set_defaults(func=export)
 
 
@@ -60,6 +69,10 @@ def export(args) -> int:
         for name in TOKENIZER_FILES:
             shutil.copyfile(Path(cfg.data.lang_dir) / name, staging / name)
         (staging / "README.md").write_text(card)
+        if args.format == "onnx":
+            from sigasr.export.onnx import export_onnx_files
+
+            export_onnx_files(model, staging)
     print(
         f"exported the average of {len(used)} checkpoint(s) "
         f"({', '.join(p.name for p in used)}), {model.num_parameters() / 1e6:.2f} M parameters, "

@@ -9,6 +9,8 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 import flashsigmoid
+from flashsigmoid.reference import sigmoid_attn_reference
+from flashsigmoid.rope import apply_rope, rope_reference
 from sigasr.config import AttentionConfig, AttentionKind, Position, SigmoidBias
 from sigasr.nn.masking import lengths_to_mask, zero_padding
 from sigasr.nn.positions import alibi_logit_bias
@@ -22,6 +24,8 @@ class MultiHeadSelfAttention(nn.Module):
     ``log_n``: -log n for a sequence of n valid frames (Ramapuram et al., 2025);
     ``const``: ``sigmoid_bias_value``; ``learnable``: one parameter per head initialised to
     ``sigmoid_bias_value``; ``none``: 0.
+    Under ``torch.export`` (the ONNX exporter) the sigmoid scores and RoPE take the PyTorch
+    reference on every device, so the exported graph holds no Triton op.
     softmax: ``scaled_dot_product_attention`` with the same positions (ALiBi as an additive
     mask, the same RoPE) and padded keys masked out, so the two differ only in the score.
 
@@ -68,10 +72,12 @@ class MultiHeadSelfAttention(nn.Module):
         q, k, v = self.qkv(x).view(b, t, 3, self.num_heads, self.head_dim).unbind(2)
         if self.q_norm is not None:
             q, k = self.q_norm(q), self.k_norm(k)
+        exporting = torch.compiler.is_exporting()
         if self.config.pos == Position.rope:
-            q, k = flashsigmoid.apply_rope(q, k)
+            q, k = (rope_reference(q), rope_reference(k)) if exporting else apply_rope(q, k)
         if self.config.kind == AttentionKind.sigmoid:
-            out = flashsigmoid.flash_sigmoid_attn(
+            attend = sigmoid_attn_reference if exporting else flashsigmoid.flash_sigmoid_attn
+            out = attend(
                 q,
                 k,
                 v,

@@ -22,7 +22,8 @@ def subsampled_length(num_frames, frontend: str = "conv2d"):
 
 class Subsampling(nn.Module):
     """Base of the front-ends: :meth:`subsample` in one call, or, without autograd on inputs
-    longer than ``inference_window`` output frames, window by window.
+    longer than ``inference_window`` output frames, window by window. Under ``torch.export``
+    always in one call, so that an exported graph takes any length.
 
     The windowed path gives the same output (up to float rounding) while holding the
     convolutions' activations of one window only: the Conv2d front-end's first activation is
@@ -36,7 +37,11 @@ class Subsampling(nn.Module):
 
     def forward(self, x: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor]:
         total = subsampled_length(x.size(1))
-        if torch.is_grad_enabled() or total <= self.inference_window:
+        if (
+            torch.is_grad_enabled()
+            or torch.compiler.is_exporting()
+            or total <= self.inference_window
+        ):
             return self.subsample(x, lengths)
         pieces = []
         for start in range(0, total, self.inference_window):
