@@ -1,4 +1,5 @@
-"""`sigasr bench attention|training|one-pass`: kernel, training and transcription figures."""
+"""`sigasr bench attention|training|one-pass|onnx`: kernel, training, transcription and
+exported-model figures."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ def register(subparsers) -> None:
     )
     p.add_argument(
         "what",
-        choices=["attention", "training", "one-pass"],
+        choices=["attention", "training", "one-pass", "onnx"],
         help="attention: the kernels alone; training: a recipe model's training step; "
-        "one-pass: the longest audio transcribe decodes in one pass",
+        "one-pass: the longest audio transcribe decodes in one pass; "
+        "onnx: WER and speed on the CPU of PyTorch, ONNX fp32 and ONNX int8",
     )
     p.add_argument("options", nargs=argparse.REMAINDER, help="options of that benchmark")
     p.set_defaults(func=_run)
@@ -24,6 +26,8 @@ def register(subparsers) -> None:
 def _run(args) -> int:
     if args.what == "attention":
         from sigasr.benchmarks.attention import main
+    elif args.what == "onnx":
+        from sigasr.benchmarks.onnx_cpu import main
     elif args.what == "training":
         from sigasr.benchmarks.training import main
     else:

@@ -19,6 +19,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from sigasr.errors import ModelLoadError
+
 BYTES_PER_SCORE = 28.0  # peak onnxruntime bytes per (head, query, key) score, measured
 OUTPUT_FRAMES_PER_SECOND = 25.0  # 10 ms features, 4x subsampling
 
@@ -51,7 +53,13 @@ class OnnxCTCModel:
         options.inter_op_num_threads = 1
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         meta = self.session.get_modelmeta().custom_metadata_map
-        self.vocab_size = int(meta.get("vocab_size", 0))
+        if "num_heads" not in meta:
+            raise ModelLoadError(f"{path}: no 'num_heads' metadata (not from sigasr export?)")
+        self.num_heads = int(meta["num_heads"])
+
+    def max_one_pass_seconds(self, memory_gib: float) -> float:
+        """The longest audio one pass decodes in ``memory_gib`` GiB (see :func:`one_pass_seconds`)."""
+        return one_pass_seconds(memory_gib, self.num_heads)
 
     def eval(self) -> OnnxCTCModel:
         return self
