@@ -29,8 +29,8 @@ def sherpa_metadata(model) -> dict[str, str]:
         "model_type": SHERPA_MODEL_TYPE,
         "model_author": "sigasr",
         "comment": (
-            f"sigasr {enc.type} CTC, {enc.attention} attention, {enc.pos} positions, "
-            f"{model.cfg.frontend} front-end"
+            f"sigasr {enc.type.name} CTC, {enc.attention.kind.name} attention, "
+            f"{enc.attention.pos.name} positions, {model.cfg.frontend.name} front-end"
         ),
         "version": "1",
         "vocab_size": str(model.cfg.vocab_size),

@@ -15,12 +15,14 @@ from sigasr.model import CTCModel
 ATOL = 1e-4
 
 
-def tiny_model(seed: int = 0, **encoder) -> CTCModel:
-    cfg = OmegaConf.structured(ModelConfig)
-    cfg.vocab_size = 30
-    cfg.frontend = encoder.pop("frontend", "conv1d")
-    enc = dict(d_model=32, num_layers=2, num_heads=2, ffn_dim=64, conv_kernel=3, dropout=0.0)
-    cfg.encoder = OmegaConf.merge(cfg.encoder, {**enc, **encoder})
+def tiny_model(seed: int = 0, frontend="conv1d", type="conformer", **attention) -> CTCModel:
+    """A 2-layer model with random weights; ``attention``: AttentionConfig fields."""
+    enc = dict(type=type, d_model=32, num_layers=2, num_heads=2, ffn_dim=64, conv_kernel=3)
+    options = {**enc, "dropout": 0.0, "attention": attention}
+    cfg = OmegaConf.merge(
+        OmegaConf.structured(ModelConfig),
+        {"vocab_size": 30, "frontend": frontend, "encoder": options},
+    )
     torch.manual_seed(seed)
     return CTCModel(cfg).eval()
 
@@ -49,7 +51,7 @@ def padded_batch(lengths: list[int], seed: int = 1):
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    "encoder",
+    "options",
     [
         dict(type="conformer", pos="alibi", frontend="conv2d"),
         dict(type="conformer", pos="rope", frontend="conv1d"),
@@ -57,8 +59,8 @@ def padded_batch(lengths: list[int], seed: int = 1):
     ],
     ids=["conformer-alibi-conv2d", "conformer-rope-conv1d", "transformer-alibi-learnable"],
 )
-def test_onnxruntime_matches_pytorch_on_padded_batches(encoder, tmp_path):
-    model = tiny_model(**encoder)
+def test_onnxruntime_matches_pytorch_on_padded_batches(options, tmp_path):
+    model = tiny_model(**options)
     path = export_onnx(model, tmp_path / "model.onnx")
     graph = onnx.load(str(path)).graph
     assert [i.name for i in graph.input] == list(INPUT_NAMES)
