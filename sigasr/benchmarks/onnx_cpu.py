@@ -34,8 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     import onnxruntime
 
     from sigasr.ctc import greedy_ctc
+    from sigasr.data.corpora import load_set
     from sigasr.data.features import compute_fbank
-    from sigasr.data.manifests import load_set
     from sigasr.data.tokenizer import Tokenizer
     from sigasr.decode.scoring import score
     from sigasr.export.onnx import ONNX_FILE, ONNX_INT8_FILE

@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import kaldi_native_fbank as knf
+import numpy as np
 import onnx
 import pytest
 import sherpa_onnx
@@ -71,7 +72,9 @@ def test_sigasr_features_are_the_fbank_sherpa_onnx_computes(corpus):
         fbank = knf.OnlineFbank(opts)
         fbank.accept_waveform(rate, samples.tolist())
         fbank.input_finished()
-        theirs = torch.tensor([fbank.get_frame(i) for i in range(fbank.num_frames_ready)])
+        theirs = torch.from_numpy(
+            np.stack([fbank.get_frame(i) for i in range(fbank.num_frames_ready)])
+        )
         assert theirs.shape == ours.shape
         # float32 rounding of two FFT implementations: observed max 1.1e-3, mean 4e-6
         torch.testing.assert_close(ours, theirs, atol=3e-3, rtol=0)
@@ -133,3 +136,18 @@ def test_onnx_transcriber_decodes_long_audio_in_chunks_as_pytorch_does(corpus, o
     ref, _ = Transcriber(torch_run.model, tokenizer, cpu, **one_pass).log_probs(features)
     assert got_chunks == 1
     torch.testing.assert_close(got, ref, atol=1e-4, rtol=0)
+
+
+def test_bench_onnx_scores_the_three_runtimes(corpus, onnx_model_dir, capsys):
+    from sigasr.benchmarks.onnx_cpu import main
+
+    manifests = corpus / "data/manifests"
+    assert main(["--model", str(onnx_model_dir), "--manifest-dir", str(manifests)]) == 0
+    rows = [line.split("|")[1:-1] for line in capsys.readouterr().out.splitlines()]
+    wer = {
+        r[0].strip(): float(r[2])
+        for r in rows
+        if len(r) == 5 and r[0].strip()[:4] in ("PyTo", "ONNX")
+    }
+    assert set(wer) == {"PyTorch fp32", "ONNX fp32", "ONNX int8"}
+    assert wer["ONNX fp32"] == wer["PyTorch fp32"] < 100
