@@ -29,6 +29,7 @@ INPUT_NAMES = ("x", "x_lens")
 OUTPUT_NAMES = ("log_probs", "log_probs_len")
 ONNX_FILE = "model.onnx"
 ONNX_INT8_FILE = "model.int8.onnx"
+CONFIG_KEY = "sigasr_config"  # metadata: the model's config.yaml
 OPSET = 18
 EXAMPLE_FRAMES = 400  # the traced example; the exported graph takes any length >= 7
 
@@ -41,9 +42,11 @@ def export_onnx(model, path: str | Path, metadata: dict[str, str] | None = None)
     """Writes ``model`` (a :class:`~sigasr.CTCModel` on any device) as ONNX to ``path``.
 
     The model is copied to the CPU in float32 for the export; ``model`` itself is unchanged.
-    ``metadata`` goes into the model's ``metadata_props`` (string keys and values).
+    ``metadata`` goes into the model's ``metadata_props`` (string keys and values), with
+    the model's config as YAML under :data:`CONFIG_KEY`.
     """
     import onnx
+    from omegaconf import OmegaConf
 
     from sigasr.model import CTCModel
 
@@ -69,7 +72,8 @@ def export_onnx(model, path: str | Path, metadata: dict[str, str] | None = None)
     except Exception as e:  # torch.export and the ONNX translation raise many types
         raise OnnxExportError(f"torch.onnx.export failed: {type(e).__name__}: {e}") from e
     proto = program.model_proto
-    for key, value in (metadata or {}).items():
+    metadata = {**(metadata or {}), CONFIG_KEY: OmegaConf.to_yaml(cpu.cfg, resolve=True)}
+    for key, value in metadata.items():
         proto.metadata_props.add(key=key, value=str(value))
     path = Path(path)
     onnx.save(proto, str(path))

@@ -36,7 +36,6 @@ def sherpa_metadata(model) -> dict[str, str]:
         "vocab_size": str(model.cfg.vocab_size),
         "subsampling_factor": str(SUBSAMPLING_FACTOR),
         "feature_dim": str(model.cfg.input_dim),
-        "num_heads": str(enc.num_heads),
         "sample_rate": str(SAMPLING_RATE),
         "normalize_type": "",
         "blank_id": "0",
