@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         stream = recognizer.create_stream()
         stream.accept_waveform(rate, samples)
         recognizer.decode_stream(stream)
-        print(f"{path}\t{stream.result.text}", flush=True)
+        print(f"{path}\t{stream.result.text.strip()}", flush=True)  # as sigasr transcribe
     if failed:
         print(f"{failed} of {len(args.audio)} file(s) failed", file=sys.stderr)
     return 1 if failed else 0
