@@ -126,16 +126,25 @@ def own_noise_stream(worker_id: int) -> None:
         transform.seed = transform.seed * 1000 + 1 + worker_id
 
 
-def eval_dataloader(data_cfg, cuts: CutSet, max_duration: float) -> DataLoader:
-    """Every cut of ``cuts`` exactly once, in manifest order, on every rank (never sharded).
+def eval_dataloader(
+    data_cfg, cuts: CutSet, max_duration: float, num_workers: int = 0, audio: bool = False
+) -> DataLoader:
+    """Every cut of ``cuts`` exactly once, in the order of ``cuts``, on every rank (never
+    sharded), loaded in ``num_workers`` worker processes.
 
     Batches hold up to ``max_duration`` seconds, raised to the longest cut: no cut is split.
+    With ``audio`` they hold audio for the decoding device to compute fbank from
+    (:class:`sigasr.data.dataset.AsrDataset`).
     """
     on_the_fly = data_cfg.on_the_fly_feats or not all(c.has_features for c in cuts)
     max_duration = max([max_duration, *(c.duration for c in cuts)])
     sampler = SimpleCutSampler(cuts, max_duration=max_duration, shuffle=False, world_size=1, rank=0)
     return DataLoader(
-        AsrDataset(None, on_the_fly=on_the_fly), sampler=sampler, batch_size=None, num_workers=0
+        AsrDataset(None, on_the_fly=on_the_fly, audio=audio),
+        sampler=sampler,
+        batch_size=None,
+        num_workers=num_workers,
+        pin_memory=torch.cuda.is_available(),
     )
 
 
