@@ -37,9 +37,12 @@ class AsrDataset(torch.utils.data.Dataset):
         self.tokenizer = tokenizer
         self.on_the_fly = on_the_fly or audio
         self.audio = audio
-        self.inputs = OnTheFlyFeatures(fbank_extractor()) if on_the_fly else PrecomputedFeatures()
         if audio:
             self.inputs = AudioSamples()
+        elif on_the_fly:
+            self.inputs = OnTheFlyFeatures(fbank_extractor())
+        else:
+            self.inputs = PrecomputedFeatures()
         self.cut_transforms = list(cut_transforms)
         self.spec_augment = spec_augment
 
