@@ -1,7 +1,11 @@
 """`sigasr decode`: CTC decoding and WER scoring of test sets or TED-LIUM buckets.
 
 Defaults (sets, averaging, data paths) come from ``<exp-dir>/config.yaml``, which
-``sigasr train`` wrote. ``--method`` picks a row of :data:`sigasr.decode.methods.METHODS`
+``sigasr train`` wrote. Audio is read in ``data.num_workers`` loader workers (``--num-workers``),
+longest cuts first in batches of ``--max-duration`` seconds, and its fbank computed on the
+decoding device; the model runs under ``train.amp`` (bf16 on a GPU by default). Each set's
+summary gives the RTFx (audio seconds per wall second, loading and features included) and
+the seconds spent loading+features, in the model's forward, in the search and in scoring. ``--method`` picks a row of :data:`sigasr.decode.methods.METHODS`
 (greedy by default). Results go to ``<exp-dir>/decode/`` (``decode/<method>/`` for the others).
 """
 
@@ -31,6 +35,9 @@ def register(subparsers) -> None:
     )
     p.add_argument("--max-duration", type=float, help="seconds of audio per batch")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    p.add_argument(
+        "--num-workers", type=int, help="audio loader processes (default: data.num_workers)"
+    )
     add_method_arguments(p)
     p.set_defaults(func=decode)
 
@@ -94,7 +101,7 @@ def decode(args) -> int:
     decoder = build_decoder(args.method, tokenizer, args)
     print(f"model: average of {len(used)} checkpoint(s): {', '.join(p.name for p in used)}")
     max_duration = args.max_duration or cfg.decode.max_duration
-    cfg.data.on_the_fly_feats = True  # RTFx counts feature extraction from the audio
+    num_workers = cfg.data.num_workers if args.num_workers is None else args.num_workers
     # Methods other than the default write beside its results, in decode/<method>/.
     decode_dir = exp_dir / "decode"
     if args.method != DEFAULT_METHOD:
@@ -104,16 +111,24 @@ def decode(args) -> int:
         if len(cuts[name]) == 0:
             print(f"[{name}] no segment of the corpus falls in this bucket; nothing to decode")
             continue
-        loader = eval_dataloader(cfg.data, cuts[name], max_duration)
+        # Similar lengths batched together pad least; results keep the manifest's order.
+        longest_first = cuts[name].sort_by_duration(ascending=False)
+        loader = eval_dataloader(
+            cfg.data, longest_first, max_duration, num_workers=num_workers, audio=True
+        )
         rec = recognize(model, loader, tokenizer, device, cfg.train.amp, desc=name, decoder=decoder)
-        scored = score(rec.cut_ids, rec.refs, rec.hyps)
-        write_results(decode_dir, name, scored)
+        rec.sort_as(list(cuts[name].ids))
+        with rec.times("scoring"):
+            scored = score(rec.cut_ids, rec.refs, rec.hyps)
+            write_results(decode_dir, name, scored)
         results[label] = (scored.stats, rec)
         print(wer_line(name, scored.stats))
         print(
             f"[{name}] {len(rec.cut_ids)} utterances, {rec.audio_seconds / 3600:.2f} h, "
-            f"RTFx {rec.rtfx:.1f} (features included, {device.type})"
+            f"RTFx {rec.rtfx:.1f} (audio loading and features included, scoring not; "
+            f"{device.type}, {num_workers} loader workers)"
         )
+        print(f"[{name}] time: {rec.times.summary()}")
     if every_bucket:
         print_bucket_table(results, [label for label, _ in sets])
         png = plot_wer_by_bucket(

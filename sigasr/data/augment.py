@@ -40,6 +40,11 @@ def speed_factor(cut) -> float:
     return factor
 
 
+def is_original(cut) -> bool:
+    """Whether ``cut`` plays at its recorded speed (is not a speed-perturbed copy)."""
+    return speed_factor(cut) == 1.0
+
+
 def with_speed_copies(cuts: CutSet) -> CutSet:
     """``cuts`` followed by their copies at each of :data:`SPEED_FACTORS`."""
     copies = [cuts.perturb_speed(factor) for factor in SPEED_FACTORS]
@@ -54,17 +59,17 @@ def apply_speed_perturb(data_cfg, cuts: CutSet, source: str) -> tuple[CutSet, Dr
     otherwise); on-the-fly features get them here if the manifest has none.
     """
     report = DropReport("speed-perturbation filter", verbose=False)
-    originals = [cut for cut in cuts if speed_factor(cut) == 1.0]
-    perturbed = len(cuts) - len(originals)
+    perturbed = 0
+    for cut in cuts:
+        if speed_factor(cut) == 1.0:
+            report.keep()
+        elif data_cfg.speed_perturb:
+            report.keep()
+            perturbed += 1
+        else:
+            report.skip(cut.id, "speed-perturbed copy (data.speed_perturb is false)")
     if not data_cfg.speed_perturb:
-        for cut in cuts:
-            if speed_factor(cut) == 1.0:
-                report.keep()
-            else:
-                report.skip(cut.id, "speed-perturbed copy (data.speed_perturb is false)")
-        return CutSet.from_cuts(originals), report
-    for _ in cuts:
-        report.keep()
+        return cuts.filter(is_original), report
     if perturbed:
         return cuts, report
     if data_cfg.on_the_fly_feats:

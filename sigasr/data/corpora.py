@@ -97,10 +97,14 @@ def cuts_path(manifest_dir: str | Path, set_name: str) -> Path:
 
 
 def load_set(
-    manifest_dir: str | Path, set_name: str, audio: bool = True, allow_empty: bool = False
+    manifest_dir: str | Path,
+    set_name: str,
+    audio: bool = True,
+    allow_empty: bool = False,
+    lazy: bool = False,
 ) -> CutSet:
     """The checked cuts of ``set_name`` (see :func:`sigasr.data.manifests.read_cuts`)."""
     path = cuts_path(manifest_dir, set_name)
     if not path.is_file():
         raise ManifestError(f"{path}: no manifest for set '{set_name}' (run `sigasr prepare`)")
-    return read_cuts(path, audio, allow_empty)
+    return read_cuts(path, audio, allow_empty, lazy)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from lhotse import CutSet
 
@@ -16,22 +17,32 @@ def filter_training_cuts(
     min_duration: float,
     max_duration: float,
 ) -> tuple[CutSet, DropReport]:
-    """Cuts within [min_duration, max_duration] s that CTC can align after subsampling."""
+    """Cuts within [min_duration, max_duration] s that CTC can align after subsampling.
+
+    One pass over ``cuts`` counts them; the result filters ``cuts`` by the ids dropped, so a
+    lazy ``cuts`` gives a lazy result.
+    """
     report = DropReport("train filter", verbose=False)
-    kept = []
+    dropped = set()
     for cut in cuts:
         if cut.duration < min_duration:
-            report.skip(cut.id, f"shorter than {min_duration} s")
+            reason = f"shorter than {min_duration} s"
         elif cut.duration > max_duration:
-            report.skip(cut.id, f"longer than {max_duration} s")
+            reason = f"longer than {max_duration} s"
         elif frames_after_subsampling(cut.num_frames or _num_frames(cut)) < ctc_min_frames(
             tokenizer.encode(cut.supervisions[0].text)
         ):
-            report.skip(cut.id, "too few frames after subsampling for CTC")
+            reason = "too few frames after subsampling for CTC"
         else:
             report.keep()
-            kept.append(cut)
-    return CutSet.from_cuts(kept), report
+            continue
+        report.skip(cut.id, reason)
+        dropped.add(cut.id)
+    return cuts.filter(partial(_not_in, dropped)), report
+
+
+def _not_in(ids: set[str], cut) -> bool:
+    return cut.id not in ids
 
 
 def ctc_min_frames(tokens: list[int]) -> int:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 
+import torch
 from lhotse import CutSet
 from lhotse.dataset import DynamicBucketingSampler, SimpleCutSampler
+from lhotse.lazy import LazyIteratorChain
 from torch.utils.data import DataLoader, get_worker_info
 
 from sigasr.data import augment
@@ -49,11 +51,19 @@ def train_dataloader(
     way (the trainer reports the cuts left out). The filter report is at
     ``sampler.drop_report``; the sampler's ``state_dict()`` / ``load_state_dict()`` resume
     mid-epoch.
+
+    Manifests are read lazily (checked in one pass, then streamed by the sampler through its
+    bucketing and shuffling buffers of lhotse's default size, 20k cuts): a process holds the
+    buffers, not the corpus. Batches are loaded in ``data.num_workers`` worker processes, into
+    pinned memory when CUDA is available.
     """
-    cuts = CutSet.from_cuts(
-        cut
-        for name in data_cfg.train_sets
-        for cut in load_set(data_cfg.manifest_dir, name, audio=data_cfg.on_the_fly_feats)
+    cuts = CutSet(
+        LazyIteratorChain(
+            *(
+                load_set(data_cfg.manifest_dir, name, audio=data_cfg.on_the_fly_feats, lazy=True)
+                for name in data_cfg.train_sets
+            )
+        )
     )
     if not data_cfg.on_the_fly_feats and (
         bare := next((c for c in cuts if not c.has_features), None)
@@ -72,26 +82,22 @@ def train_dataloader(
         data_cfg.max_utt_duration,
     )
     print(report.table())
-    if len(cuts) == 0:
+    if report.kept == 0:
         raise ManifestError(
             f"{_files(data_cfg)}: no training cuts left after filtering ({report.table()})"
         )
-    num_buckets = min(data_cfg.num_buckets, len(cuts))  # lhotse fails on more buckets than cuts
-    with warnings.catch_warnings():
-        # In memory on purpose: every line was validated as it was read (LibriSpeech's 281k
-        # cuts take about 0.7 GB per process). lhotse warns that it prefers lazy reading.
-        warnings.filterwarnings("ignore", "You are using DynamicBucketingSampler with an eager")
-        sampler_class = _OneBucketSampler if num_buckets == 1 else DynamicBucketingSampler
-        sampler = sampler_class(
-            cuts,
-            max_duration=data_cfg.max_duration,
-            num_buckets=num_buckets,
-            shuffle=True,
-            drop_last=world_size > 1 if data_cfg.drop_last is None else data_cfg.drop_last,
-            world_size=world_size,
-            rank=rank,
-            seed=seed,
-        )
+    num_buckets = min(data_cfg.num_buckets, report.kept)  # lhotse fails on more buckets than cuts
+    sampler_class = _OneBucketSampler if num_buckets == 1 else DynamicBucketingSampler
+    sampler = sampler_class(
+        cuts,
+        max_duration=data_cfg.max_duration,
+        num_buckets=num_buckets,
+        shuffle=True,
+        drop_last=world_size > 1 if data_cfg.drop_last is None else data_cfg.drop_last,
+        world_size=world_size,
+        rank=rank,
+        seed=seed,
+    )
     sampler.drop_report = report
     mixer = augment.noise_mixer(data_cfg, seed + rank)
     print("\n".join(augment.summary(data_cfg, cuts, mixer)))
@@ -108,6 +114,7 @@ def train_dataloader(
         num_workers=data_cfg.num_workers,
         persistent_workers=data_cfg.num_workers > 0,
         worker_init_fn=own_noise_stream,
+        pin_memory=torch.cuda.is_available(),
     )
     return loader, sampler
 
@@ -119,16 +126,25 @@ def own_noise_stream(worker_id: int) -> None:
         transform.seed = transform.seed * 1000 + 1 + worker_id
 
 
-def eval_dataloader(data_cfg, cuts: CutSet, max_duration: float) -> DataLoader:
-    """Every cut of ``cuts`` exactly once, in manifest order, on every rank (never sharded).
+def eval_dataloader(
+    data_cfg, cuts: CutSet, max_duration: float, num_workers: int = 0, audio: bool = False
+) -> DataLoader:
+    """Every cut of ``cuts`` exactly once, in the order of ``cuts``, on every rank (never
+    sharded), loaded in ``num_workers`` worker processes.
 
     Batches hold up to ``max_duration`` seconds, raised to the longest cut: no cut is split.
+    With ``audio`` they hold audio for the decoding device to compute fbank from
+    (:class:`sigasr.data.dataset.AsrDataset`).
     """
     on_the_fly = data_cfg.on_the_fly_feats or not all(c.has_features for c in cuts)
     max_duration = max([max_duration, *(c.duration for c in cuts)])
     sampler = SimpleCutSampler(cuts, max_duration=max_duration, shuffle=False, world_size=1, rank=0)
     return DataLoader(
-        AsrDataset(None, on_the_fly=on_the_fly), sampler=sampler, batch_size=None, num_workers=0
+        AsrDataset(None, on_the_fly=on_the_fly, audio=audio),
+        sampler=sampler,
+        batch_size=None,
+        num_workers=num_workers,
+        pin_memory=torch.cuda.is_available(),
     )
 
 

@@ -9,7 +9,9 @@ import torch
 from tqdm import tqdm
 
 from sigasr.ctc import ctc_loss, greedy_ctc
+from sigasr.data.features import BatchFbank
 from sigasr.decode.methods import Decoder
+from sigasr.decode.timing import PhaseTimes
 from sigasr.runtime import autocast_for
 
 
@@ -24,11 +26,20 @@ class Recognition:
     wall_seconds: float = 0.0  # loading and feature extraction included
     loss_sum: float = 0.0
     loss_tokens: int = 0
+    times: PhaseTimes | None = None  # loading+features, forward, search (and loss)
 
     @property
     def rtfx(self) -> float:
         """Audio seconds decoded per wall-clock second."""
         return self.audio_seconds / max(self.wall_seconds, 1e-9)
+
+    def sort_as(self, cut_ids: list[str]) -> None:
+        """Puts the utterances in the order of ``cut_ids`` (a superset of :attr:`cut_ids`)."""
+        rank = {cut_id: i for i, cut_id in enumerate(cut_ids)}
+        order = sorted(range(len(self.cut_ids)), key=lambda i: rank[self.cut_ids[i]])
+        self.cut_ids = [self.cut_ids[i] for i in order]
+        self.refs = [self.refs[i] for i in order]
+        self.hyps = [self.hyps[i] for i in order]
 
 
 @torch.no_grad()
@@ -47,26 +58,39 @@ def recognize(
     (a method of :data:`sigasr.decode.methods.METHODS`; greedy by default).
 
     With ``with_loss`` the CTC loss against the tokenized references is summed as well.
+    Batches of audio (``AsrDataset(audio=True)``) get their fbank on ``device``
+    (:class:`~sigasr.data.features.BatchFbank`). ``result.times`` holds the seconds per phase.
     """
     model.eval()
-    result = Recognition()
+    result = Recognition(times=PhaseTimes(device))
+    timed = result.times
+    fbank = None
     start = time.perf_counter()
-    for batch in tqdm(loader, desc=desc, unit="batch", disable=not show_progress, leave=False):
-        features = batch["features"].to(device, non_blocking=True)
-        feature_lens = batch["feature_lens"].to(device)
-        with autocast_for(device, amp):
+    batches = iter(tqdm(loader, desc=desc, unit="batch", disable=not show_progress, leave=False))
+    while True:
+        with timed("loading+features"):
+            batch = next(batches, None)
+            if batch is None:
+                break
+            if "audio" in batch:
+                fbank = fbank or BatchFbank(device)
+                features, feature_lens = fbank(batch["audio"], batch["audio_lens"])
+            else:
+                features = batch["features"].to(device, non_blocking=True)
+                feature_lens = batch["feature_lens"].to(device)
+        with timed("forward"), autocast_for(device, amp):
             log_probs, out_lens = model(features, feature_lens)
         if with_loss:
-            tokens = batch.get("tokens") or [tokenizer.encode(t) for t in batch["texts"]]
-            loss, n = ctc_loss(log_probs.float(), out_lens, tokens)
-            if torch.isfinite(loss):
-                result.loss_sum += float(loss)
-                result.loss_tokens += n
-        result.hyps += [tokenizer.decode(ids) for ids in decoder(log_probs, out_lens)]
+            with timed("loss"):
+                tokens = batch.get("tokens") or [tokenizer.encode(t) for t in batch["texts"]]
+                loss, n = ctc_loss(log_probs.float(), out_lens, tokens)
+                if torch.isfinite(loss):
+                    result.loss_sum += float(loss)
+                    result.loss_tokens += n
+        with timed("search"):
+            result.hyps += [tokenizer.decode(ids) for ids in decoder(log_probs, out_lens)]
         result.refs += list(batch["texts"])
         result.cut_ids += list(batch["cut_ids"])
         result.audio_seconds += float(sum(batch["durations"]))
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
     result.wall_seconds = time.perf_counter() - start
     return result

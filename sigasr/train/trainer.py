@@ -33,6 +33,7 @@ from sigasr.decode.scoring import score
 from sigasr.model import load_state_checked
 from sigasr.runtime import autocast_for
 from sigasr.train.ddp import DistributedContext, all_reduce_sum
+from sigasr.train.gpu_busy import GpuBusy
 from sigasr.train.metrics import METRICS_FILE, MetricsLog, StepClock
 from sigasr.train.nonfinite import NonFiniteGuard
 from sigasr.train.optimizer import build_optimizer
@@ -100,6 +101,7 @@ class Trainer:
         self.forward_model = forward_model
         self.checkpoints = CheckpointDir(self.exp_dir / "checkpoints", self.tcfg.keep_last)
         self.guard = NonFiniteGuard(self.tcfg.max_nonfinite_steps)
+        self.gpu_busy = GpuBusy(ctx.device)
         self.state = TrainState()
         self.epoch_start_sampler_state: dict = {}
         self.progress: TrainProgress | None = None
@@ -306,7 +308,7 @@ class Trainer:
                     pending = []
                     self.state.step += 1
                     self.state.audio_seconds += audio * self.ctx.world_size
-                    self._log_step(loss, grad_norm, clock.lap())
+                    self._log_step(loss, grad_norm, clock.lap(), audio * self.ctx.world_size)
                     self._after_step(loss, finite, audio * self.ctx.world_size)
                     clock.reset()  # validation and checkpoints are not step time
                     if self.state.step >= tcfg.max_steps:
@@ -352,14 +354,20 @@ class Trainer:
                 "process(es) at this data.max_duration; lower them"
             )
 
-    def _log_step(self, loss: float, grad_norm: float, step_ms: float) -> None:
-        """One ``train`` entry in metrics.jsonl; grad norm and step time to TensorBoard."""
+    def _log_step(self, loss: float, grad_norm: float, step_ms: float, audio: float) -> None:
+        """One ``train`` entry in metrics.jsonl; grad norm, step time, audio seconds per
+        second (``audio``: the step's audio seconds, all processes) and GPU busy % to
+        TensorBoard."""
         lr = self.scheduler.get_last_lr()[0]
         if self.metrics is not None:
             entry = {"loss": loss, "lr": lr, "grad_norm": grad_norm, "step_ms": step_ms}
             self.metrics.write("train", self.state.step, **entry)
         self._scalar("train/grad_norm", grad_norm)
         self._scalar("train/step_ms", step_ms)
+        self._scalar("train/audio_s_per_s", audio / max(step_ms / 1000.0, 1e-9))
+        self.gpu_busy.sample()
+        if (busy := self.gpu_busy.percent()) is not None:
+            self._scalar("train/gpu_busy_pct", busy)
 
     def _after_step(self, loss: float, finite: bool, audio_seconds: float) -> None:
         step, tcfg = self.state.step, self.tcfg
@@ -369,7 +377,9 @@ class Trainer:
         self.guard.record(finite, step)
         if not finite:
             self._scalar("train/nonfinite_skipped", self.guard.total)
-        self.progress.update(loss if finite else float("nan"), lr, audio_seconds)
+        self.progress.update(
+            loss if finite else float("nan"), lr, audio_seconds, self.gpu_busy.percent()
+        )
         if step % tcfg.log_every == 0 and finite:
             self._scalar("train/loss", loss)
             self._scalar("train/lr", lr)

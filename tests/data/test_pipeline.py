@@ -70,6 +70,7 @@ def test_prepare_tokenize_and_load(demo_root, tmp_path):
     batches = list(loader)
     n_train = sum(len(b["cut_ids"]) for b in batches)
     assert n_train == sampler.drop_report.kept > 0
+    assert all(cuts.is_lazy for cuts in sampler.cuts)  # streamed from the manifest, not held
     b = batches[0]
     assert b["features"].shape[0] == len(b["tokens"]) == b["feature_lens"].shape[0]
     assert b["features"].shape[2] == 80 and b["feature_lens"].max() == b["features"].shape[1]

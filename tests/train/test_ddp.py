@@ -2,6 +2,7 @@
 weights one process reaches with twice the gradient accumulation, and resume together past a
 damaged newest checkpoint."""
 
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -44,3 +45,46 @@ def test_both_ranks_resume_from_the_newest_good_checkpoint(tmp_path):
     assert "DDP OK: world_size=2, step=6" in proc.stdout
     assert "ckpt-4.pt" in proc.stderr
     assert (tmp_path / "checkpoints" / "ckpt-4.pt.corrupt").exists()
+
+
+def test_two_nodes_through_a_c10d_rendezvous_match_one_process(tmp_path):
+    """Two torchrun launches, one process each, meet at a c10d rendezvous on 127.0.0.1 as two
+    nodes of a job would (``--nnodes 2 --rdzv-backend c10d --rdzv-endpoint HOST:PORT``)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    nodes = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "torch.distributed.run",
+                "--nnodes",
+                "2",
+                "--nproc-per-node",
+                "1",
+                "--rdzv-backend",
+                "c10d",
+                "--rdzv-endpoint",
+                f"127.0.0.1:{port}",
+                "--rdzv-id",
+                "sigasr-two-nodes",
+                "-m",
+                "tests.train.ddp_worker",
+                str(tmp_path),
+                "4",
+                "--compare-accumulation",
+            ],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+        for _ in range(2)
+    ]
+    outputs = [node.communicate(timeout=300) for node in nodes]
+    for node, (_, err) in zip(nodes, outputs, strict=True):
+        assert node.returncode == 0, err[-3000:]
+    stdout = "".join(out for out, _ in outputs)
+    assert stdout.count("DDP OK: world_size=2, step=4") == 1, stdout
+    assert "DDP matches one process accumulating 4" in stdout, stdout

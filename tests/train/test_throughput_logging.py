@@ -1,0 +1,54 @@
+"""Training throughput in the progress line and TensorBoard: audio-s/s, and GPU busy on a GPU."""
+
+import pytest
+import torch
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+from sigasr.train.gpu_busy import GpuBusy
+from sigasr.train.metrics import read_metrics
+from tests.train.test_trainer import make_trainer
+
+
+def test_audio_seconds_per_second_logged_per_step(tmp_path, capsys):
+    trainer = make_trainer(tmp_path, max_steps=4, valid_every=0)
+    step_audio = []
+    original = trainer._optimizer_step
+
+    def record(batches):
+        step_audio.append(sum(sum(b["durations"]) for b in batches))
+        return original(batches)
+
+    trainer._optimizer_step = record
+    trainer.train()
+    events = EventAccumulator(str(tmp_path / "tensorboard"))
+    events.Reload()
+    assert "train/gpu_busy_pct" not in events.Tags()["scalars"]  # a CPU has no GPU busy
+    rates = events.Scalars("train/audio_s_per_s")
+    step_ms = {e["step"]: e["step_ms"] for e in read_metrics(tmp_path / "metrics.jsonl")}
+    assert [r.step for r in rates] == [1, 2, 3, 4]
+    for rate, audio in zip(rates, step_audio, strict=True):
+        assert audio > 0
+        assert rate.value == pytest.approx(audio / (step_ms[rate.step] / 1000), rel=1e-3)
+    assert "audio_s_per_s=" in capsys.readouterr().err
+    assert "gpu_busy" not in capsys.readouterr().err
+
+
+def test_gpu_busy_unavailable_on_cpu():
+    busy = GpuBusy(torch.device("cpu"))
+    busy.sample()
+    assert not busy.available and busy.percent() is None
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_gpu_busy_reads_nvml_while_kernels_run():
+    device = torch.device("cuda")
+    busy = GpuBusy(device)
+    assert busy.available
+    x = torch.randn(4096, 4096, device=device)
+    for _ in range(20):
+        for _ in range(50):
+            x = torch.tanh(x @ x)
+        torch.cuda.synchronize()
+        busy.sample()
+    assert 50 <= busy.percent() <= 100
