@@ -5,7 +5,10 @@ interpreted kernels per call from TRITON_INTERPRET (the `interpret` fixture of t
 
 import os
 
+import pytest
 import torch
+
+from tools.tiny_corpus import tiny_corpus
 
 if not torch.cuda.is_available():
     os.environ["TRITON_INTERPRET"] = "1"
@@ -13,3 +16,9 @@ if not torch.cuda.is_available():
     import triton.language  # noqa: F401
 
     del os.environ["TRITON_INTERPRET"]
+
+
+@pytest.fixture(scope="session")
+def corpus(tmp_path_factory):
+    """The tiny synthesized corpus (tools/tiny_corpus.py), made once per test session."""
+    return tiny_corpus(tmp_path_factory.getbasetemp())

@@ -1,16 +1,11 @@
 import pytest
 
-from tools.tiny_corpus import ROOT, sigasr, tiny_corpus, train_args
+from tools.tiny_corpus import ROOT, sigasr, train_args
 
 # Enough steps for the tiny model to leave the all-blank phase: its greedy text is then
 # non-empty and partly right, so equal texts from two runtimes mean equal posteriors.
 TRAIN_STEPS = ["train.max_steps=300", "train.save_every=100", "train.valid_every=0",
                "train.warmup_steps=30", "train.log_every=100"]  # fmt: skip
-
-
-@pytest.fixture(scope="session")
-def corpus(tmp_path_factory):
-    return tiny_corpus(tmp_path_factory.getbasetemp())
 
 
 @pytest.fixture(scope="session")

@@ -90,13 +90,8 @@ def custom_ops(path) -> set[str]:
     return {f"{n.domain}::{n.op_type}" for n in nodes if n.domain not in ("", "ai.onnx")}
 
 
-def test_export_takes_the_reference_where_the_triton_op_would_run(tmp_path, monkeypatch):
-    """With TRITON_INTERPRET=1, CPU tensors go through the Triton op (the path a CUDA model
-    takes): a plain torch.onnx.export, as a third-party developer writes it, still gives a
-    graph of standard ONNX ops only."""
-    model = tiny_model(pos="rope")
-    monkeypatch.setenv("TRITON_INTERPRET", "1")
-    features, lengths = padded_batch([200, 150])
+def plain_export(model, features, lengths, path) -> None:
+    """torch.onnx.export as a third-party developer writes it: dynamo, batch and time dynamic."""
     batch, time = torch.export.Dim("batch"), torch.export.Dim("time", min=7)
     program = torch.onnx.export(
         model,
@@ -106,7 +101,17 @@ def test_export_takes_the_reference_where_the_triton_op_would_run(tmp_path, monk
         output_names=list(OUTPUT_NAMES),
         dynamic_shapes={"features": {0: batch, 1: time}, "feature_lens": {0: batch}},
     )
-    program.save(str(tmp_path / "model.onnx"))
+    program.save(str(path))
+
+
+def test_export_takes_the_reference_where_the_triton_op_would_run(tmp_path, monkeypatch):
+    """With TRITON_INTERPRET=1, CPU tensors go through the Triton op (the path a CUDA model
+    takes): a plain torch.onnx.export, as a third-party developer writes it, still gives a
+    graph of standard ONNX ops only."""
+    model = tiny_model(pos="rope")
+    monkeypatch.setenv("TRITON_INTERPRET", "1")
+    features, lengths = padded_batch([200, 150])
+    plain_export(model, features, lengths, tmp_path / "model.onnx")
     monkeypatch.delenv("TRITON_INTERPRET")
     assert custom_ops(tmp_path / "model.onnx") == set()
     assert_matches(model, tmp_path / "model.onnx", *padded_batch([333, 90]))
@@ -119,17 +124,8 @@ def test_export_from_a_long_example_without_autograd_runs_on_short_inputs(tmp_pa
     model = tiny_model(frontend="conv2d")
     window = model.encoder.frontend.inference_window
     features, lengths = padded_batch([4 * window + 500, 4 * window])
-    batch, time = torch.export.Dim("batch"), torch.export.Dim("time", min=7)
     with torch.inference_mode():
-        program = torch.onnx.export(
-            model,
-            (features, lengths),
-            dynamo=True,
-            input_names=list(INPUT_NAMES),
-            output_names=list(OUTPUT_NAMES),
-            dynamic_shapes={"features": {0: batch, 1: time}, "feature_lens": {0: batch}},
-        )
-    program.save(str(tmp_path / "model.onnx"))
+        plain_export(model, features, lengths, tmp_path / "model.onnx")
     assert_matches(model, tmp_path / "model.onnx", *padded_batch([250, 31, 7]))
 
 

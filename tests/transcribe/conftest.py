@@ -8,12 +8,7 @@ import soundfile as sf
 import torch
 import torchaudio.functional as F
 
-from tools.tiny_corpus import ROOT, sigasr, tiny_corpus, train_args
-
-
-@pytest.fixture(scope="session")
-def corpus(tmp_path_factory):
-    return tiny_corpus(tmp_path_factory.getbasetemp())
+from tools.tiny_corpus import ROOT, sigasr, train_args
 
 
 @pytest.fixture(scope="session")

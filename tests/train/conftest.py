@@ -1,8 +1,0 @@
-import pytest
-
-from tools.tiny_corpus import tiny_corpus
-
-
-@pytest.fixture(scope="session")
-def corpus(tmp_path_factory):
-    return tiny_corpus(tmp_path_factory.getbasetemp())
