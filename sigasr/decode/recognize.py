@@ -42,16 +42,19 @@ def recognize(
     desc: str = "decode",
     show_progress: bool = True,
     decoder: Decoder = greedy_ctc,
+    total: int | None = None,
 ) -> Recognition:
     """Decodes every batch of ``loader`` with ``model`` (put in eval mode) and ``decoder``
     (a method of :data:`sigasr.decode.methods.METHODS`; greedy by default).
 
     With ``with_loss`` the CTC loss against the tokenized references is summed as well.
+    ``total``, the number of utterances ``loader`` holds, gives the progress bar its end and ETA.
     """
     model.eval()
     result = Recognition()
     start = time.perf_counter()
-    for batch in tqdm(loader, desc=desc, unit="batch", disable=not show_progress, leave=False):
+    bar = tqdm(total=total, desc=desc, unit="utt", disable=not show_progress, leave=False)
+    for batch in loader:
         features = batch["features"].to(device, non_blocking=True)
         feature_lens = batch["feature_lens"].to(device)
         with autocast_for(device, amp):
@@ -66,6 +69,8 @@ def recognize(
         result.refs += list(batch["texts"])
         result.cut_ids += list(batch["cut_ids"])
         result.audio_seconds += float(sum(batch["durations"]))
+        bar.update(len(batch["cut_ids"]))
+    bar.close()
     if device.type == "cuda":
         torch.cuda.synchronize(device)
     result.wall_seconds = time.perf_counter() - start
