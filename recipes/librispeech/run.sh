@@ -106,4 +106,4 @@ if compgen -G "$exp_dir/decode/wer-summary-*.txt" >/dev/null; then
     cat "$exp_dir"/decode/wer-summary-*.txt
 fi
 echo "== to run sigasr commands yourself (sigasr decode, export, transcribe), first:"
-echo "   source $_sigasr_venv/bin/activate"
+echo "   source $(cd "$recipe_dir/../.." && pwd)/.venv/bin/activate"
