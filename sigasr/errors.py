@@ -48,3 +48,7 @@ class AudioError(SigasrError, ValueError):
 
 class NonFiniteLimitError(SigasrError, RuntimeError):
     """Training produced too many non-finite losses in a row."""
+
+
+class ExperimentBusyError(SigasrError, RuntimeError):
+    """Another process is training in the same experiment directory."""

@@ -1,8 +1,9 @@
 """The ``README.md`` model card of an exported model folder, in the Hugging Face Hub's format.
 
 A YAML header (library, task, tags, metrics) that the Hub reads, then what the model is, what
-it was trained on, its WER on every set the experiment decoded (``wer-summary-*.txt`` in the
-experiment's ``decode/`` directory), and how to use it.
+it was trained on, its WER on every set the experiment decoded with this very model
+(``wer-summary-<set>-<tag>.txt`` in the experiment's ``decode/`` directory, the tag naming the
+checkpoints averaged), and how to use it.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ WER_LINE = re.compile(
 )
 
 
-def decode_results(exp_dir: Path) -> list[dict]:
-    """One row per ``decode/wer-summary-*.txt``: set, WER %, errors, words and the file name."""
+def decode_results(exp_dir: Path, tag: str) -> list[dict]:
+    """One row per ``decode/wer-summary-*-<tag>.txt`` (:func:`sigasr.decode.scoring.model_tag`):
+    set, WER %, errors, words and the file name."""
     rows = []
-    for path in sorted((exp_dir / "decode").glob("wer-summary-*.txt")):
+    for path in sorted((exp_dir / "decode").glob(f"wer-summary-*-{tag}.txt")):
         match = WER_LINE.match(path.read_text().strip())
         if match:
             rows.append({**match.groupdict(), "file": path.name})

@@ -100,8 +100,10 @@ def test_full_recipe_with_the_100m_config_runs_every_stage(tmp_path):
     decoded = {p.name for p in (exp / "decode").glob("wer-summary-*.txt")}
     sets = ["dev-clean", "dev-other", "test-clean", "test-other"]
     sets += [f"tedlium-{b}" for b in ("0-10s", "10-20s", "20-30s", "30s+")]
-    assert decoded == {f"wer-summary-{s}.txt" for s in sets}
-    assert re.search(r"^30s\+ +\d+ ", out, re.M) and (exp / "decode/wer-by-bucket.png").is_file()
+    tag = f"step-{STEPS}-avg-10"
+    assert decoded == {f"wer-summary-{s}-{tag}.txt" for s in sets}
+    assert re.search(r"^30s\+ +\d+ ", out, re.M)
+    assert (exp / f"decode/wer-by-bucket-{tag}.png").is_file()
 
     # Every key the config file sets was read by some stage (suffixes: the model reads its
     # own section as the root of a config).

@@ -5,7 +5,7 @@
 
 Each exp dir (from ``recipes/librispeech/results.sh``) gives its row: ``config.yaml``,
 ``metrics.jsonl`` (per-step loss, pre-clip grad norm, ms per step), ``decode/wer-summary-*.txt``
-and the ``command.txt`` / ``parallel.txt`` the script wrote. ``--merge`` adds the rows of
+(each set's of the newest model) and the ``command.txt`` / ``parallel.txt`` the script wrote. ``--merge`` adds the rows of
 earlier ``results.json`` files (an exp dir replaces a merged row of the same name), so rows run
 at different times combine. ``--json`` is written on one line, curve points rounded to four
 significant digits (finer than the plots resolve). In ``--out`` only the text between the two ``results:`` marker
@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from sigasr.config import load_config  # noqa: E402
+from sigasr.decode.scoring import newest_results  # noqa: E402
 from sigasr.train.metrics import METRICS_FILE, read_metrics  # noqa: E402
 
 BEGIN = "<!-- results:begin (tools/results_report.py writes between these markers) -->"
@@ -71,12 +72,11 @@ def count_spikes(grad_norms: list[float | None]) -> tuple[int, list[int], float 
 
 
 def read_wers(decode_dir: Path) -> dict[str, dict]:
-    """Set name -> {wer, errors, words} from the ``wer-summary-<set>.txt`` files."""
+    """Set name -> {wer, errors, words} from the newest model's ``wer-summary-<set>-*.txt``."""
     wers = {}
-    for path in sorted(decode_dir.glob("wer-summary-*.txt")):
+    for name, path in newest_results(decode_dir, "wer-summary").items():
         match = _WER.search(path.read_text())
         if match:
-            name = path.stem.removeprefix("wer-summary-")
             wer, errors, words = match.groups()
             wers[name] = {"wer": float(wer), "errors": int(errors), "words": int(words)}
     return wers

@@ -105,3 +105,5 @@ echo "== all stages from $stage to $stop_stage done in ${SECONDS} s; results und
 if compgen -G "$exp_dir/decode/wer-summary-*.txt" >/dev/null; then
     cat "$exp_dir"/decode/wer-summary-*.txt
 fi
+echo "== to run sigasr commands yourself (sigasr decode, export, transcribe), first:"
+echo "   source $(cd "$recipe_dir/../.." && pwd)/.venv/bin/activate"

@@ -5,7 +5,7 @@
 #
 # Prepares the TED-LIUM v3 dev+test manifests, features and the four length buckets
 # (0-10s, 10-20s, 20-30s, 30s+) in the experiment's manifest directory, then decodes every
-# bucket and prints the WER table (also plotted to <exp>/decode/wer-by-bucket.png).
+# bucket and prints the WER table (also plotted to <exp>/decode/wer-by-bucket-step-<N>-avg-<K>.png).
 set -euo pipefail
 
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/tools/venv.sh"

@@ -39,17 +39,29 @@ def averaged_model_state(exp_dir: str | Path, avg: int) -> tuple[dict[str, Tenso
     """The average of the last ``avg`` checkpoints of ``exp_dir``, and the files it used.
 
     Fewer than ``avg`` checkpoints is an error naming the directory, not a smaller average.
+    Safe while ``sigasr train`` writes the experiment: checkpoints appear by atomic rename
+    and carry a checksum, so only complete ones are read; one that the run prunes
+    (``train.keep_last``) between listing and reading makes the listing start again.
     """
     if avg < 1:
         raise CheckpointError(f"--avg must be at least 1, got {avg}")
     ckpt_dir = Path(exp_dir) / "checkpoints"
-    paths = CheckpointDir(ckpt_dir).paths()
-    if not paths:
-        raise CheckpointError(f"{ckpt_dir}: no checkpoints (ckpt-<step>.pt); train first")
-    if len(paths) < avg:
-        raise CheckpointError(
-            f"{ckpt_dir}: asked to average {avg} checkpoints, only {len(paths)} exist "
-            f"({', '.join(p.name for p in paths)}); train longer or lower --avg / decode.avg"
-        )
-    chosen = paths[-avg:]
-    return average_model_states(chosen), chosen
+    for _ in range(_LISTINGS):
+        paths = CheckpointDir(ckpt_dir).paths()
+        if not paths:
+            raise CheckpointError(f"{ckpt_dir}: no checkpoints (ckpt-<step>.pt); train first")
+        if len(paths) < avg:
+            raise CheckpointError(
+                f"{ckpt_dir}: asked to average {avg} checkpoints, only {len(paths)} exist "
+                f"({', '.join(p.name for p in paths)}); train longer or lower --avg / decode.avg"
+            )
+        chosen = paths[-avg:]
+        try:
+            return average_model_states(chosen), chosen
+        except CheckpointError:
+            if all(path.exists() for path in chosen):
+                raise
+    raise CheckpointError(f"{ckpt_dir}: checkpoints kept disappearing while being read")
+
+
+_LISTINGS = 5  # a listing is redone when training prunes a listed checkpoint before it is read

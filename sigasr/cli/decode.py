@@ -5,8 +5,10 @@ Defaults (sets, averaging, data paths) come from ``<exp-dir>/config.yaml``, whic
 longest cuts first in batches of ``--max-duration`` seconds, and its fbank computed on the
 decoding device; the model runs under ``train.amp`` (bf16 on a GPU by default). Each set's
 summary gives the RTFx (audio seconds per wall second, loading and features included) and
-the seconds spent loading+features, in the model's forward, in the search and in scoring. ``--method`` picks a row of :data:`sigasr.decode.methods.METHODS`
-(greedy by default). Results go to ``<exp-dir>/decode/`` (``decode/<method>/`` for the others).
+the seconds spent loading+features, in the model's forward, in the search and in scoring.
+``--method`` picks a row of :data:`sigasr.decode.methods.METHODS` (greedy by default).
+Results go to ``<exp-dir>/decode/`` (``decode/<method>/`` for the others), named by set and
+model (``recogs-<set>-step-<N>-avg-<K>.txt``, :mod:`sigasr.decode.scoring`).
 """
 
 from __future__ import annotations
@@ -63,13 +65,14 @@ def decode(args) -> int:
     import torch
 
     from sigasr.checkpoints.averaging import averaged_model_state
+    from sigasr.checkpoints.store import checkpoint_step
     from sigasr.config import load_config
     from sigasr.data.audio_backend import use_libsndfile
     from sigasr.data.corpora import load_set
     from sigasr.decode.buckets_plot import plot_wer_by_bucket
     from sigasr.decode.methods import build_decoder
     from sigasr.decode.recognize import recognize
-    from sigasr.decode.scoring import score, wer_line, write_results
+    from sigasr.decode.scoring import model_tag, score, wer_line, write_results
     from sigasr.model import CTCModel, load_state_checked
     from sigasr.runtime import resolve_device
 
@@ -85,6 +88,7 @@ def decode(args) -> int:
         sets = [(name, name) for name in (args.test_sets or cfg.decode.test_sets)]
     avg = args.avg if args.avg is not None else cfg.decode.avg
     state, used = averaged_model_state(exp_dir, avg)
+    tag = model_tag(checkpoint_step(used[-1]), len(used))
     # Fail on a missing set before spending time on any of them.
     # An empty bucket is a fact about the corpus under --bucket all, an error when asked for.
     every_bucket = args.bucket == BUCKET_ALL
@@ -116,12 +120,21 @@ def decode(args) -> int:
         loader = eval_dataloader(
             cfg.data, longest_first, max_duration, num_workers=num_workers, audio=True
         )
-        rec = recognize(model, loader, tokenizer, device, cfg.train.amp, desc=name, decoder=decoder)
+        rec = recognize(
+            model,
+            loader,
+            tokenizer,
+            device,
+            cfg.train.amp,
+            desc=name,
+            decoder=decoder,
+            total=len(cuts[name]),
+        )
         rec.sort_as(list(cuts[name].ids))
         with rec.times("scoring"):
             scored = score(rec.cut_ids, rec.refs, rec.hyps)
-            write_results(decode_dir, name, scored)
-        results[label] = (scored.stats, rec)
+            write_results(decode_dir, name, scored, tag)
+        results[label] = (scored, rec)
         print(wer_line(name, scored.stats))
         print(
             f"[{name}] {len(rec.cut_ids)} utterances, {rec.audio_seconds / 3600:.2f} h, "
@@ -132,12 +145,12 @@ def decode(args) -> int:
     if every_bucket:
         print_bucket_table(results, [label for label, _ in sets])
         png = plot_wer_by_bucket(
-            {label: stats.wer for label, (stats, _) in results.items()},
-            decode_dir / "wer-by-bucket.png",
-            f"TED-LIUM v3 WER by length: {exp_dir.name}",
+            {label: scored for label, (scored, _) in results.items()},
+            decode_dir / f"wer-by-bucket-{tag}.png",
+            f"TED-LIUM v3 WER by length: {exp_dir.name}, {tag}",
         )
         print(f"plot: {png}")
-    print(f"results: {decode_dir}")
+    print(f"results: {decode_dir}/*-{tag}.*")
     torch.cuda.empty_cache()
     return 0
 
@@ -149,7 +162,7 @@ def print_bucket_table(results: dict, labels: list[str]) -> None:
         if label not in results:
             print(f"{label:<8} {0:>6} {0:>7.2f} {'-':>7} {'-':>16} {'-':>8}")
             continue
-        stats, rec = results[label]
+        stats, rec = results[label][0].stats, results[label][1]
         print(
             f"{label:<8} {len(rec.cut_ids):>6} {rec.audio_seconds / 3600:>7.2f} "
             f"{stats.wer:>7.2f} {f'{stats.errors} / {stats.ref_words}':>16} {rec.rtfx:>8.1f}"

@@ -38,7 +38,9 @@ def register(subparsers) -> None:
 def export(args) -> int:
     from sigasr.atomic import atomic_path
     from sigasr.checkpoints.averaging import averaged_model_state
+    from sigasr.checkpoints.store import checkpoint_step
     from sigasr.config import load_config
+    from sigasr.decode.scoring import model_tag
     from sigasr.model import CTCModel, load_state_checked
     from sigasr.model_card import decode_results, model_card
 
@@ -62,7 +64,7 @@ def export(args) -> int:
         cfg,
         model.num_parameters(),
         [p.name for p in used],
-        decode_results(exp_dir),
+        decode_results(exp_dir, model_tag(checkpoint_step(used[-1]), len(used))),
     )
     with atomic_path(out) as staging:  # an interrupted export leaves no model dir
         model.save_pretrained(staging)

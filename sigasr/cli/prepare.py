@@ -70,12 +70,17 @@ def run_tokenizer(args) -> int:
         lang_dir = Path(f"data/lang_{token_type}_{vocab_size}")
     else:
         lang_dir = Path(data.lang_dir)
-    train_tokenizer(
+    tokenizer = train_tokenizer(
         Path(args.manifest_dir or data.manifest_dir),
         list(args.train_sets or data.train_sets),
         lang_dir,
         vocab_size,
         token_type,
     )
-    print(f"tokenizer: {token_type} with {vocab_size} pieces in {lang_dir}")
+    pieces = tokenizer.vocab_size - 1
+    asked = "" if pieces == vocab_size else f" (asked for {vocab_size}: the text has no more)"
+    print(
+        f"tokenizer: {token_type} with {pieces} pieces{asked} and the CTC blank, "
+        f"{tokenizer.vocab_size} tokens, in {lang_dir}"
+    )
     return 0

@@ -53,6 +53,7 @@ def recognize(
     desc: str = "decode",
     show_progress: bool = True,
     decoder: Decoder = greedy_ctc,
+    total: int | None = None,
 ) -> Recognition:
     """Decodes every batch of ``loader`` with ``model`` (put in eval mode) and ``decoder``
     (a method of :data:`sigasr.decode.methods.METHODS`; greedy by default).
@@ -60,13 +61,15 @@ def recognize(
     With ``with_loss`` the CTC loss against the tokenized references is summed as well.
     Batches of audio (``AsrDataset(audio=True)``) get their fbank on ``device``
     (:class:`~sigasr.data.features.BatchFbank`). ``result.times`` holds the seconds per phase.
+    ``total``, the number of utterances ``loader`` holds, gives the progress bar its end and ETA.
     """
     model.eval()
     result = Recognition(times=PhaseTimes(device))
     timed = result.times
     fbank = None
     start = time.perf_counter()
-    batches = iter(tqdm(loader, desc=desc, unit="batch", disable=not show_progress, leave=False))
+    bar = tqdm(total=total, desc=desc, unit="utt", disable=not show_progress, leave=False)
+    batches = iter(loader)
     while True:
         with timed("loading+features"):
             batch = next(batches, None)
@@ -92,5 +95,7 @@ def recognize(
         result.refs += list(batch["texts"])
         result.cut_ids += list(batch["cut_ids"])
         result.audio_seconds += float(sum(batch["durations"]))
+        bar.update(len(batch["cut_ids"]))
+    bar.close()
     result.wall_seconds = time.perf_counter() - start
     return result

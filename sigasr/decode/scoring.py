@@ -1,18 +1,24 @@
 """WER scoring with jiwer, reported and written the way icefall does.
 
-For a set named ``S`` under a decode directory, :func:`write_results` writes
+For a set named ``S`` decoded by the model ``T`` (:func:`model_tag`: ``step-<N>-avg-<K>``,
+the newest averaged checkpoint's step and how many were averaged), :func:`write_results`
+writes under a decode directory
 
-- ``recogs-S.txt``: per utterance, its reference and hypothesis;
-- ``errs-S.txt``: the totals, every utterance's word alignment (``(ref->hyp)`` for a
+- ``recogs-S-T.txt``: per utterance, its reference and hypothesis;
+- ``errs-S-T.txt``: the totals, every utterance's word alignment (``(ref->hyp)`` for a
   substitution, ``(ref->*)`` deletion, ``(*->hyp)`` insertion), then substitution, deletion
   and insertion counts per word, most frequent first;
-- ``wer-summary-S.txt``: the one-line result that :func:`wer_line` formats.
+- ``wer-summary-S-T.txt``: the one-line result that :func:`wer_line` formats.
+
+Results of different models therefore sit side by side; :func:`newest_results` finds, per
+set, those of the newest model.
 
 Texts are compared upper-cased with whitespace collapsed.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +59,11 @@ class UtteranceAlignment:
     ref: list[str]
     hyp: list[str]
     pairs: list[tuple[str | None, str | None]]
+
+    @property
+    def errors(self) -> int:
+        """Substitutions, deletions and insertions."""
+        return sum(r != h for r, h in self.pairs)
 
 
 @dataclass
@@ -150,14 +161,40 @@ def _recogs_text(scored: ScoredSet) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_results(decode_dir: str | Path, set_name: str, scored: ScoredSet) -> list[Path]:
-    """Writes the three result files of ``set_name``; each appears complete or not at all."""
+RESULT_KINDS = ("recogs", "errs", "wer-summary")
+_RESULT_NAME = re.compile(
+    r"^(?P<kind>recogs|errs|wer-summary)-(?P<set>.+)-step-(?P<step>\d+)-avg-(?P<avg>\d+)\.txt$"
+)
+
+
+def model_tag(step: int, avg: int) -> str:
+    """Names the model that decoded: the newest averaged checkpoint's step and the count."""
+    return f"step-{step}-avg-{avg}"
+
+
+def newest_results(decode_dir: str | Path, kind: str) -> dict[str, Path]:
+    """Set name -> its ``kind`` result file (one of :data:`RESULT_KINDS`) of the newest model:
+    the highest step, then the most checkpoints averaged."""
+    found: dict[str, tuple[tuple[int, int], Path]] = {}
+    for path in Path(decode_dir).glob(f"{kind}-*.txt"):
+        match = _RESULT_NAME.match(path.name)
+        if match is None or match["kind"] != kind:
+            continue
+        rank = (int(match["step"]), int(match["avg"]))
+        if match["set"] not in found or rank > found[match["set"]][0]:
+            found[match["set"]] = (rank, path)
+    return {name: path for name, (_, path) in sorted(found.items())}
+
+
+def write_results(decode_dir: str | Path, set_name: str, scored: ScoredSet, tag: str) -> list[Path]:
+    """Writes the three result files of ``set_name`` decoded by the model ``tag``
+    (:func:`model_tag`); each appears complete or not at all."""
     decode_dir = Path(decode_dir)
     decode_dir.mkdir(parents=True, exist_ok=True)
     contents = {
-        f"recogs-{set_name}.txt": _recogs_text(scored),
-        f"errs-{set_name}.txt": _errs_text(set_name, scored),
-        f"wer-summary-{set_name}.txt": wer_line(set_name, scored.stats) + "\n",
+        f"recogs-{set_name}-{tag}.txt": _recogs_text(scored),
+        f"errs-{set_name}-{tag}.txt": _errs_text(set_name, scored),
+        f"wer-summary-{set_name}-{tag}.txt": wer_line(set_name, scored.stats) + "\n",
     }
     written = []
     for name, text in contents.items():

@@ -4,6 +4,7 @@ from sigasr.nn.attention import MultiHeadSelfAttention
 from sigasr.nn.conformer import ConformerEncoder, ConformerLayer
 from sigasr.nn.frontend import Conv1dSubsampling, Conv2dSubsampling, subsampled_length
 from sigasr.nn.masking import lengths_to_mask
+from sigasr.nn.rnnt import RNNTTranscriber
 from sigasr.nn.transformer import TransformerEncoder, TransformerLayer
 
 __all__ = [
@@ -12,6 +13,7 @@ __all__ = [
     "Conv1dSubsampling",
     "Conv2dSubsampling",
     "MultiHeadSelfAttention",
+    "RNNTTranscriber",
     "TransformerEncoder",
     "TransformerLayer",
     "lengths_to_mask",

@@ -13,7 +13,15 @@ class SubsampledEncoder(nn.Module):
     """features -> front-end (4x in time) -> dropout -> layers -> final norm.
 
     Each layer is called as ``layer(x, lengths)``. Subclasses build the layers.
-    Shapes: features (B, T, F), lengths (B,) -> (B, T', d_model), (B,).
+    Shapes: features (B, T, F), lengths (B,) -> (B, T', d_model), (B,). ``lengths`` may also
+    be a list of ints.
+
+    Eager calls check the lengths and raise ``ValueError`` for one longer than T or too short
+    to leave a frame after subsampling (fewer than 7 frames). Compiled, exported and traced
+    graphs do not check (that would read the device back): there such a sequence gets an
+    output length of 0, and the caller must keep inputs of at least 7 frames. TorchScript
+    (``torch.jit.script``) is not supported; ``torch.jit.trace``, ``torch.export`` and
+    ``torch.compile`` are.
     """
 
     def __init__(
@@ -26,15 +34,18 @@ class SubsampledEncoder(nn.Module):
         final_norm: nn.Module,
     ):
         super().__init__()
+        self.d_model = d_model
         self.frontend_name = frontend
         self.frontend = build_frontend(frontend, input_dim, d_model)
         self.input_dropout = nn.Dropout(dropout)
         self.layers = nn.ModuleList(layers)
         self.final_norm = final_norm
 
-    def forward(self, features: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor]:
+    def forward(self, features: Tensor, lengths: Tensor | list[int]) -> tuple[Tensor, Tensor]:
+        if not isinstance(lengths, Tensor):
+            lengths = torch.as_tensor(lengths, dtype=torch.long, device=features.device)
         if not torch.compiler.is_compiling():  # reads the device back: kept out of graphs
-            self._check_lengths(lengths)
+            self._check_lengths(features, lengths)
         x, lengths = self.frontend(features, lengths)
         x = self.input_dropout(x)
         for layer in self.layers:
@@ -50,10 +61,22 @@ class SubsampledEncoder(nn.Module):
         for layer in self.layers:
             layer.compile(**options)
 
-    def _check_lengths(self, lengths: Tensor) -> None:
-        """Eager calls only: every sequence must leave at least one frame after subsampling
-        (sigasr's data filters drop shorter cuts before training; a compiled model relies on
-        that)."""
+    def _check_lengths(self, features: Tensor, lengths: Tensor) -> None:
+        """Eager calls only: one length per sequence, none longer than T, and every sequence
+        must leave at least one frame after subsampling (sigasr's data filters drop shorter
+        cuts before training; a compiled model relies on that)."""
+        batch, frames = features.shape[0], features.shape[1]
+        if lengths.shape != (batch,):
+            raise ValueError(
+                f"lengths has shape {tuple(lengths.shape)}; expected ({batch},), one length "
+                "per sequence of features (B, T, F)"
+            )
+        longest = int(lengths.max())
+        if longest > frames:
+            raise ValueError(
+                f"lengths holds {longest} frames, more than the {frames} frames (T) of "
+                "features (B, T, F)"
+            )
         shortest = int(lengths.min())
         if subsampled_length(shortest, self.frontend_name) < 1:
             raise ValueError(

@@ -40,6 +40,7 @@ from sigasr.train.optimizer import build_optimizer
 from sigasr.train.progress import TrainProgress
 from sigasr.train.rng import capture_rng_state, restore_rng_state
 from sigasr.train.schedule import WarmupCosineLR
+from sigasr.train.text_log import TEXT_LOG_FILE, TextLog
 
 
 @dataclass
@@ -58,8 +59,10 @@ class Trainer:
 
     Args:
         cfg: the resolved experiment config.
-        exp_dir: checkpoints go to ``exp_dir/checkpoints``, logs to ``exp_dir/tensorboard``
-            and ``exp_dir/metrics.jsonl`` (:mod:`sigasr.train.metrics`).
+        exp_dir: checkpoints go to ``exp_dir/checkpoints``, logs to ``exp_dir/tensorboard``,
+            ``exp_dir/metrics.jsonl`` (:mod:`sigasr.train.metrics`) and ``exp_dir/log-train.txt``
+            (:class:`~sigasr.train.text_log.TextLog`: the resolved config, then every message
+            and every ``log_every``-th step's loss).
         model: a :class:`~sigasr.CTCModel` (not yet on the device).
         tokenizer: used to turn validation hypotheses into text.
         train_loader, sampler: from :func:`sigasr.data.loaders.train_dataloader`; the sampler
@@ -107,6 +110,7 @@ class Trainer:
         self.progress: TrainProgress | None = None
         self.writer = None
         self.metrics: MetricsLog | None = None
+        self.text_log: TextLog | None = None
 
     # -- checkpoints ---------------------------------------------------------------------
 
@@ -195,7 +199,10 @@ class Trainer:
     # -- logging -------------------------------------------------------------------------
 
     def log(self, message: str) -> None:
+        """Prints ``message`` (rank 0) and appends it to ``log-train.txt``."""
         if self.ctx.is_main:
+            if self.text_log is not None:
+                self.text_log.write(message)
             if self.progress is not None:
                 self.progress.write(message)
             else:
@@ -268,6 +275,14 @@ class Trainer:
     # -- the loop ------------------------------------------------------------------------
 
     def train(self) -> None:
+        if self.ctx.is_main:
+            self.exp_dir.mkdir(parents=True, exist_ok=True)
+            self.text_log = TextLog(self.exp_dir / TEXT_LOG_FILE)
+            self.text_log.start(self.cfg)
+            self.log(
+                f"logs: {self.exp_dir / TEXT_LOG_FILE}; TensorBoard: "
+                f"tensorboard --logdir {self.exp_dir / 'tensorboard'}"
+            )
         rng = self.resume()
         tcfg = self.tcfg
         if self.ctx.is_main:
@@ -315,7 +330,11 @@ class Trainer:
                         break
                 else:
                     self._end_epoch(pending, fresh_epoch, steps_before)
-        finally:  # also when a non-finite stop or an error ends training
+        except KeyboardInterrupt:  # sigasr.cli.main prints the one line for the terminal
+            if self.text_log is not None:
+                self.text_log.write(f"interrupted at step {self.state.step}; {self._resume_hint()}")
+            raise
+        finally:  # also when a non-finite stop, an error or Ctrl-C ends training
             self.progress.close()
             self.progress = None
             if self.metrics is not None:
@@ -327,6 +346,14 @@ class Trainer:
             f"training done: {self.state.step} steps, {self.guard.total} skipped as "
             f"non-finite, {elapsed:.0f} s this session"
         )
+        if self.text_log is not None:
+            self.text_log.close()
+
+    def _resume_hint(self) -> str:
+        latest = self.checkpoints.latest()
+        if latest is None:
+            return "no checkpoint yet: the same command starts again from step 0"
+        return f"the same command resumes from {latest.name}"
 
     def _end_epoch(self, pending: list[dict], fresh_epoch: bool, steps_before: int) -> None:
         """Reports what the epoch left unused: batches short of accum_grad, and the training
@@ -383,6 +410,8 @@ class Trainer:
         if step % tcfg.log_every == 0 and finite:
             self._scalar("train/loss", loss)
             self._scalar("train/lr", lr)
+            if self.text_log is not None:
+                self.text_log.write(f"step {step}: loss {loss:.4f}, lr {lr:.3e}")
         if tcfg.valid_every > 0 and step % tcfg.valid_every == 0 and self.dev_loaders:
             self.validate()
         if step % tcfg.save_every == 0 or step == tcfg.max_steps:

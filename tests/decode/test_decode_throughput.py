@@ -45,7 +45,7 @@ def test_decode_with_loader_workers_keeps_manifest_order_and_reports_phases(corp
         assert decoded.returncode == 0, decoded.stderr[-3000:]
         assert TIME_LINE.search(decoded.stdout), decoded.stdout
         assert f"{workers} loader workers" in decoded.stdout
-        recogs[workers] = (exp / "decode" / "recogs-test-clean.txt").read_text()
+        recogs[workers] = (exp / "decode" / "recogs-test-clean-step-2-avg-1.txt").read_text()
     assert recogs["0"] == recogs["2"]
 
     manifest = corpus / "data/manifests/librispeech_cuts_test-clean.jsonl.gz"

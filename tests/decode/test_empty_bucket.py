@@ -34,7 +34,7 @@ def test_bucket_all_reports_an_empty_bucket_and_decodes_the_rest(corpus, tmp_pat
     assert rows[empty][1:] == ["0", "0.00", "-", "-", "-"]
     for bucket in filled:
         assert int(rows[bucket][1]) > 0
-    assert (exp / "decode" / "wer-by-bucket.png").stat().st_size > 0
+    assert (exp / "decode" / "wer-by-bucket-step-1-avg-1.png").stat().st_size > 0
 
     assert main(["decode", "--exp-dir", str(exp), "--bucket", empty, "--device", "cpu"]) == 1
     assert "holds no cuts" in capsys.readouterr().err

@@ -21,9 +21,21 @@ def test_train_decode_export_transcribe(corpus, tmp_path):
     assert WER_LINE.search(decoded.stdout), decoded.stdout
     assert "average of 2 checkpoint(s): ckpt-2.pt, ckpt-4.pt" in decoded.stdout
     assert "RTFx" in decoded.stdout
-    summary = (exp / "decode" / "wer-summary-test-clean.txt").read_text()
+    summary = (exp / "decode" / "wer-summary-test-clean-step-4-avg-2.txt").read_text()
     assert WER_LINE.search(summary)
-    assert "PER-UTT DETAILS" in (exp / "decode" / "errs-test-clean.txt").read_text()
+    assert "PER-UTT DETAILS" in (exp / "decode" / "errs-test-clean-step-4-avg-2.txt").read_text()
+
+    # Another model's results sit beside these instead of replacing them.
+    one = sigasr("decode", "--exp-dir", str(exp), "--avg", "1", "--test-sets", "test-clean",
+                 "--device", "cpu", cwd=tmp_path)  # fmt: skip
+    assert one.returncode == 0, one.stderr[-3000:]
+    assert "results: " in one.stdout and "-step-4-avg-1." in one.stdout
+    names = sorted(p.name for p in (exp / "decode").iterdir())
+    assert [n for n in names if n.startswith("wer-summary-")] == [
+        "wer-summary-test-clean-step-4-avg-1.txt",
+        "wer-summary-test-clean-step-4-avg-2.txt",
+    ]
+    assert (exp / "decode" / "wer-summary-test-clean-step-4-avg-2.txt").read_text() == summary
 
     unknown = sigasr("decode", "--exp-dir", str(exp), "--bucket", "45s", cwd=tmp_path)
     assert unknown.returncode == 2

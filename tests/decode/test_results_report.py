@@ -18,7 +18,7 @@ spec.loader.exec_module(report)
 
 def _decoded(exp_dir, wers: dict[str, tuple[str, str]]) -> None:
     for name, (ref, hyp) in wers.items():
-        write_results(exp_dir / "decode", name, score([f"{name}-0"], [ref], [hyp]))
+        write_results(exp_dir / "decode", name, score([f"{name}-0"], [ref], [hyp]), "step-8-avg-2")
 
 
 def test_spike_rule():

@@ -23,7 +23,9 @@ def test_folder_files_modes_and_card(exported):
     header = yaml.safe_load(card.split("---\n")[1])
     assert header["library_name"] == "sigasr"
     assert header["pipeline_tag"] == "automatic-speech-recognition"
-    summary = WER_LINE.match((exp / "decode" / "wer-summary-test-clean.txt").read_text())
+    summary = WER_LINE.match(
+        (exp / "decode" / "wer-summary-test-clean-step-4-avg-2.txt").read_text()
+    )
     wer = summary["wer"]
     [result] = header["model-index"][0]["results"]
     assert result["dataset"]["name"] == "test-clean"

@@ -23,6 +23,7 @@ import soundfile as sf
 from sigasr.cli import main
 from sigasr.data.corpora import cuts_path
 from sigasr.data.manifests import read_cuts
+from sigasr.decode.scoring import newest_results
 
 PART = "dev-clean"
 AUDIO_FAULTS = ("none", "odd rate", "zero bytes", "no samples", "truncated", "garbage",
@@ -184,8 +185,8 @@ def train_and_decode(root: Path, config: Path, model_overrides: list[str]) -> Ou
     if code is None:
         outcome.traceback = err
         return outcome
-    recogs = exp / "decode" / f"recogs-{PART}.txt"
-    hyps = recogs.read_text().count("\thyp=") if code == 0 and recogs.exists() else 0
+    recogs = newest_results(exp / "decode", "recogs").get(PART)
+    hyps = recogs.read_text().count("\thyp=") if code == 0 and recogs else 0
     outcome.kept = hyps
     if hyps != len(cuts):
         outcome.lost.append(f"(decoding scored {hyps} of {len(cuts)} cuts: {err.strip()[-300:]})")

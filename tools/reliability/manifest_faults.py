@@ -18,6 +18,7 @@ from omegaconf import OmegaConf
 
 from sigasr.data.corpora import cuts_path
 from sigasr.data.manifests import ManifestError, read_cuts
+from sigasr.decode.scoring import newest_results
 from tools.reliability.corpus_faults import run_cli
 from tools.reliability.damage import damage_file
 
@@ -105,8 +106,8 @@ def try_manifest(
                 outcome.stopped_clearly += 1
             else:
                 outcome.lost.append(f"{name}: exit {code}: {err.strip()[-300:]}")
-    recogs = decode_exp / "decode" / f"recogs-{set_name}.txt"
-    outcome.decoded = recogs.read_text().count("\thyp=") if recogs.exists() else 0
+    recogs = newest_results(decode_exp / "decode", "recogs").get(set_name)
+    outcome.decoded = recogs.read_text().count("\thyp=") if recogs else 0
     if outcome.decoded != cuts:
         outcome.lost.append(f"decode scored {outcome.decoded} of {cuts} valid cuts")
     return outcome
