@@ -11,6 +11,7 @@ from tqdm import tqdm
 from sigasr.ctc import ctc_loss, greedy_ctc
 from sigasr.decode.methods import Decoder
 from sigasr.runtime import autocast_for
+from sigasr.startup import report_first
 
 
 @dataclass
@@ -63,6 +64,7 @@ def recognize(
                 result.loss_sum += float(loss)
                 result.loss_tokens += n
         result.hyps += [tokenizer.decode(ids) for ids in decoder(log_probs, out_lens)]
+        report_first("first decoded batch", tqdm.write)
         result.refs += list(batch["texts"])
         result.cut_ids += list(batch["cut_ids"])
         result.audio_seconds += float(sum(batch["durations"]))
