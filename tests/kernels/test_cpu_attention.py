@@ -26,7 +26,7 @@ def _bias(kind: str, batch: int, heads: int):
     return leaf, bias_to_bh(leaf, batch, heads, "cpu", torch.float64), leaf
 
 
-@pytest.mark.parametrize("block_elements", [48, cpu.BLOCK_ELEMENTS], ids=["1-row", "one"])
+@pytest.mark.parametrize("block_elements", [48, cpu.BLOCK_ELEMENTS], ids=["32-row", "one"])
 @pytest.mark.parametrize(
     "bias_kind, alibi, causal, padded",
     list(itertools.product(BIASES, [False, True], [False, True], [False, True])),
@@ -34,7 +34,7 @@ def _bias(kind: str, batch: int, heads: int):
 def test_forward_and_gradients_match_reference(
     monkeypatch, block_elements, bias_kind, alibi, causal, padded
 ):
-    """float64, every switch; blocks of 16 rows (the least) and a whole sequence in one."""
+    """float64, every switch; blocks of 32 rows (the least) and a whole sequence in one."""
     monkeypatch.setattr(cpu, "BLOCK_ELEMENTS", block_elements)
     torch.manual_seed(hash((bias_kind, alibi, causal, padded)) % 2**31)
     batch, n, heads, dim = 3, 41, 3, 8
