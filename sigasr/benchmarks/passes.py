@@ -1,7 +1,7 @@
 """One-pass transcription timing of attention variants, each in its own process.
 
-A variant is a recipe model with its attention swapped (``model.encoder.attention`` and
-``pos``), optionally an SDPA backend forced, optionally ``torch.compile(fullgraph=True)``.
+A variant is a recipe model with its attention swapped (``model.encoder.attention.kind``
+and ``.pos``), optionally an SDPA backend forced, optionally ``torch.compile(fullgraph=True)``.
 Each variant runs in a fresh Python process over the lengths in increasing order, so that its
 peak memory (GPU: ``max_memory_allocated`` per length; CPU: the process's peak RSS so far,
 which the longest length so far sets) belongs to it alone, and running out of memory ends
@@ -22,9 +22,9 @@ import sys
 import time
 from dataclasses import dataclass
 
-SIGMOID = "model.encoder.attention=sigmoid"
-SOFTMAX = "model.encoder.attention=softmax"
-ALIBI, ROPE = "model.encoder.pos=alibi", "model.encoder.pos=rope"
+SIGMOID = "model.encoder.attention.kind=sigmoid"
+SOFTMAX = "model.encoder.attention.kind=softmax"
+ALIBI, ROPE = "model.encoder.attention.pos=alibi", "model.encoder.attention.pos=rope"
 
 
 @dataclass(frozen=True)
