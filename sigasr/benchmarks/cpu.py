@@ -29,7 +29,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", default="recipes/librispeech/conf/demo.yaml")
     parser.add_argument("--seconds", type=float, nargs="+", default=[10.0, 60.0, 600.0])
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--repeats", type=int, default=5, help="timed passes per length (fewer past a minute)")
+    parser.add_argument(
+        "--repeats", type=int, default=5, help="timed passes per length (fewer past a minute)"
+    )
     parser.add_argument(
         "--variants", nargs="+", default=DEFAULT_VARIANTS, choices=sorted(VARIANTS),
         metavar="VARIANT", help=f"of: {'; '.join(VARIANTS)}",
