@@ -13,6 +13,7 @@ import math
 import torch
 from torch import Tensor
 
+from flashsigmoid.cpu import attention_cpu
 from flashsigmoid.dispatch import uses_kernels
 from flashsigmoid.reference import bias_to_bh, log_n_bias, sigmoid_attn_reference
 from flashsigmoid.rope import apply_rope
@@ -83,17 +84,17 @@ def flash_sigmoid_attn(
         seq_lens = _lengths_of(seq_lens, q)
     elif seq_lens is not None and tuple(seq_lens.shape) != q.shape[:1]:
         raise ValueError(f"seq_lens: shape (B,) = ({q.shape[0]},), got {tuple(seq_lens.shape)}")
-    if not kernels:
-        return sigmoid_attn_reference(
-            q, k, v, seq_lens=seq_lens, bias=bias, alibi_slopes=alibi_slopes, scale=scale,
-            causal=causal,
-        )  # fmt: skip
+    batch, n, heads, dim = q.shape
+    scale = dim**-0.5 if scale is None else float(scale)
+    if not kernels:  # blocked PyTorch (cpu.py; the exact reference under torch.compile)
+        log_n = isinstance(bias, str)
+        bdt = torch.float64 if q.dtype == torch.float64 else torch.float32
+        b_bh = None if log_n else bias_to_bh(bias, batch, heads, q.device, bdt)
+        return attention_cpu(q, k, v, seq_lens, b_bh, alibi_slopes, scale, causal, log_n)
     from flashsigmoid import op  # Triton compiles (or interprets) its kernels on first use
 
     # Eager calls pay this host code every time: it avoids tensor ops where inputs are already
     # in the kernels' form (each op costs several us on the host, more than the kernel at N=256).
-    batch, n, heads, dim = q.shape
-    scale = dim**-0.5 if scale is None else float(scale)
     if dim % 8:  # the kernels take multiples of 8; zero columns change neither Q Kᵀ nor P V
         q, k, v = (torch.nn.functional.pad(t, (0, -dim % 8)) for t in (q, k, v))
     q, k, v = (t if t.stride(-1) == 1 else t.contiguous() for t in (q, k, v))

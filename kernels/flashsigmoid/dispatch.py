@@ -1,6 +1,7 @@
 """The kernel router: which implementation runs a call of ``flash_sigmoid_attn``, and how.
 
-    reference   PyTorch (reference.py): tensors off the GPU, outside Triton's interpreter
+    cpu         blocked PyTorch (cpu.py; the exact reference.py under torch.compile): tensors
+                off the GPU, outside Triton's interpreter
     hopper      Gluon kernels on sm_90 (hopper_forward.py; hopper_backward.py at D = 128):
                 bfloat16 / float16, unpadded, non-causal, no ALiBi, D = 64 or 128, tensors
                 dense in (H, D) that TMA descriptors can read

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import triton
 
-from flashsigmoid import launcher
+from flashsigmoid import launcher, tuned_store
 from flashsigmoid.tiles import Tile
 
 AUTOTUNE_KEY = ["N_BUCKET", "HEAD_DIM", "CAUSAL", "HAS_SEQ_LENS", "TMA_MODE"]
@@ -73,7 +73,11 @@ def tile_for(kernel, fixed: Tile | None, meta: dict, plan, dtype) -> Tile | None
     this key; None before it has run for this key."""
     if fixed is not None:
         return fixed
-    return _TUNED.get(_tuned_key(kernel, meta, plan.n_bucket, dtype))
+    key = _tuned_key(kernel, meta, plan.n_bucket, dtype)
+    tile = _TUNED.get(key)
+    if tile is None and (tile := tuned_store.load(kernel, key)) is not None:
+        _TUNED[key] = tile  # tuned by an earlier process
+    return tile
 
 
 def launch_tiled(kernel, tuned, tile: Tile | None, grid, args, meta: dict, plan, dtype) -> None:
@@ -88,7 +92,9 @@ def launch_tiled(kernel, tuned, tile: Tile | None, grid, args, meta: dict, plan,
     if tile is None:
         tuned[grid](*args, **meta)
         pick = Tile.of(tuned.best_config.all_kwargs())
-        _TUNED[_tuned_key(kernel, meta, plan.n_bucket, dtype)] = pick
+        key = _tuned_key(kernel, meta, plan.n_bucket, dtype)
+        _TUNED[key] = pick
+        tuned_store.store(kernel, key, pick)
         return
     constexprs = {**meta, **tile.constexprs}
     launcher.launch(kernel, grid(constexprs), args, constexprs)

@@ -6,6 +6,11 @@ features of growing length: doubling until the GPU runs out of memory (or one pa
 longer than ``--max-pass-seconds``), then bisecting the last step to ``--precision``. Reports,
 per length, the wall time of the pass, RTFx (audio seconds / wall seconds, fbank excluded) and
 the peak GPU memory.
+
+``--compare`` instead runs attention variants side by side at fixed lengths (default 10, 30,
+60 and 120 min): sigmoid ALiBi, sigmoid RoPE, softmax RoPE through SDPA's cuDNN and flash
+backends, and softmax ALiBi (an N^2 bias: it runs out of memory first, which is reported).
+Per variant and length: seconds, RTFx, peak memory, and the time against sigmoid ALiBi's.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import time
 
 import torch
 
+from sigasr.benchmarks.passes import VARIANTS, machine_line, run_variant
 from sigasr.config import load_config
 from sigasr.model import CTCModel
 from sigasr.transcribe.transcriber import FRAME_SECONDS, Transcriber
@@ -46,9 +52,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--memory-gib", type=float, help="cap the usable GPU memory (emulate a smaller card)"
     )
+    parser.add_argument(
+        "--compare", action="store_true", help="attention variants side by side at --minutes"
+    )
+    parser.add_argument("--minutes", type=float, nargs="+", default=[10.0, 30.0, 60.0, 120.0])
+    parser.add_argument(
+        "--variants", nargs="+", default=COMPARED, choices=sorted(VARIANTS), metavar="VARIANT",
+        help=f"with --compare, of: {'; '.join(VARIANTS)}",
+    )  # fmt: skip
+    parser.add_argument("--repeats", type=int, default=2, help="with --compare: timed passes")
+    parser.add_argument("--device", choices=("cuda", "cpu"), default="cuda")
     args = parser.parse_args(argv)
-    if not torch.cuda.is_available():
+    if args.device == "cuda" and not torch.cuda.is_available():
         print("sigasr bench one-pass: needs a CUDA GPU; none is visible.")
+        return 2
+    if args.compare:
+        return compare(args)
+    if args.device != "cuda":
+        print("sigasr bench one-pass: the search for the longest pass needs --device cuda")
         return 2
     total_gib = torch.cuda.get_device_properties(0).total_memory / 2**30
     if args.memory_gib:
@@ -91,4 +112,44 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nlongest one pass: at least {bad:.1f} min; memory was not the limit up to there")
     else:
         print(f"\nlongest one pass: {good:.1f} min ({good / 60:.2f} h); {bad:.1f} min ran out")
+    return 0
+
+
+COMPARED = [
+    "sigmoid alibi",
+    "sigmoid rope",
+    "softmax rope (sdpa cudnn)",
+    "softmax rope (sdpa flash)",
+    "softmax alibi (sdpa, N^2 bias)",
+]
+
+
+def compare(args) -> int:
+    """The --compare table: one row per length and variant, ratios against the first."""
+    seconds = [m * 60 for m in sorted(args.minutes)]
+    results = {}
+    for label in args.variants:
+        print(f"{label} ...", flush=True)
+        results[label] = run_variant(
+            VARIANTS[label], seconds, config=args.config, device=args.device,
+            repeats=args.repeats, max_pass_seconds=args.max_pass_seconds,
+        )  # fmt: skip
+    memory = "peak GPU memory" if args.device == "cuda" else "peak RSS"
+    print(f"\n{args.config}, batch 1; {machine_line(args.device, None)}\n")
+    print(
+        f"| audio (min) | variant | pass (s) | RTFx | {memory} (GiB) | time vs {args.variants[0]} |"
+    )
+    print("|---|---|---|---|---|---|")
+    for i, s in enumerate(seconds):
+        first = results[args.variants[0]][i]
+        for label in args.variants:
+            r = results[label][i]
+            if r.error:
+                print(f"| {s / 60:g} | {label} | {r.error} | | | |")
+                continue
+            ratio = f"{r.median_s / first.median_s:.2f}x" if not first.error else ""
+            print(
+                f"| {s / 60:g} | {label} | {r.median_s:.2f} | {r.rtfx:.0f} | "
+                f"{r.peak_bytes / 2**30:.2f} | {ratio} |"
+            )
     return 0

@@ -1,4 +1,4 @@
-"""`sigasr bench attention|training|one-pass|onnx`: kernel, training, transcription and
+"""`sigasr bench attention|training|one-pass|onnx|cpu`: kernel, training, transcription and
 exported-model figures."""
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ def register(subparsers) -> None:
     )
     p.add_argument(
         "what",
-        choices=["attention", "training", "one-pass", "onnx"],
+        choices=["attention", "training", "one-pass", "onnx", "cpu"],
         help="attention: the kernels alone; training: a recipe model's training step; "
         "one-pass: the longest audio transcribe decodes in one pass; "
-        "onnx: WER and speed on the CPU of PyTorch, ONNX fp32 and ONNX int8",
+        "onnx: WER and speed on the CPU of PyTorch, ONNX fp32 and ONNX int8; "
+        "cpu: one-pass transcription on the CPU, sigmoid against softmax",
     )
     p.add_argument("options", nargs=argparse.REMAINDER, help="options of that benchmark")
     p.set_defaults(func=_run)
@@ -30,6 +31,8 @@ def _run(args) -> int:
         from sigasr.benchmarks.onnx_cpu import main
     elif args.what == "training":
         from sigasr.benchmarks.training import main
+    elif args.what == "cpu":
+        from sigasr.benchmarks.cpu import main
     else:
         from sigasr.benchmarks.one_pass import main
     return main(args.options)

@@ -13,6 +13,7 @@ from sigasr.data.features import BatchFbank
 from sigasr.decode.methods import Decoder
 from sigasr.decode.timing import PhaseTimes
 from sigasr.runtime import autocast_for
+from sigasr.startup import report_first
 
 
 @dataclass
@@ -92,6 +93,7 @@ def recognize(
                     result.loss_tokens += n
         with timed("search"):
             result.hyps += [tokenizer.decode(ids) for ids in decoder(log_probs, out_lens)]
+        report_first("first decoded batch", tqdm.write)
         result.refs += list(batch["texts"])
         result.cut_ids += list(batch["cut_ids"])
         result.audio_seconds += float(sum(batch["durations"]))

@@ -91,12 +91,19 @@ class MultiHeadSelfAttention(nn.Module):
         return zero_padding(self.out(out.reshape(b, t, -1)), lengths)
 
     def _softmax(self, q: Tensor, k: Tensor, v: Tensor, lengths: Tensor) -> Tensor:
-        t = q.size(1)
+        """SDPA with one mask at most as large as ALiBi needs: (1 or B, H, T, T) with ALiBi,
+        else (B, 1, 1, T) for padded keys, else none (a batch of one without padding)."""
+        b, t = q.shape[:2]
         key_valid = lengths_to_mask(lengths, t)[:, None, None, :]  # (B, 1, 1, T)
-        mask = torch.zeros(key_valid.shape, dtype=q.dtype, device=q.device)
-        mask = mask.masked_fill(~key_valid, float("-inf"))
         if self.alibi_slopes is not None:
-            mask = mask + alibi_logit_bias(self.alibi_slopes, t).to(q.dtype)[None]
+            mask = alibi_logit_bias(self.alibi_slopes, t, q.dtype)[None]
+            mask = mask.repeat(b, 1, 1, 1) if b > 1 else mask
+            mask.masked_fill_(~key_valid, float("-inf"))
+        elif b == 1 and not torch.compiler.is_compiling() and int(lengths[0]) == t:
+            mask = None  # lets SDPA pick any backend (flash takes no mask)
+        else:
+            mask = torch.zeros(key_valid.shape, dtype=q.dtype, device=q.device)
+            mask = mask.masked_fill(~key_valid, float("-inf"))
         out = F.scaled_dot_product_attention(
             q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2), attn_mask=mask
         )

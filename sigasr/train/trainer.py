@@ -32,6 +32,7 @@ from sigasr.decode.recognize import recognize
 from sigasr.decode.scoring import score
 from sigasr.model import load_state_checked
 from sigasr.runtime import autocast_for
+from sigasr.startup import report_first
 from sigasr.train.ddp import DistributedContext, all_reduce_sum
 from sigasr.train.gpu_busy import GpuBusy
 from sigasr.train.metrics import METRICS_FILE, MetricsLog, StepClock
@@ -320,6 +321,7 @@ class Trainer:
                         continue
                     audio = float(sum(sum(b["durations"]) for b in pending))
                     loss, finite, grad_norm = self._optimizer_step(pending)
+                    report_first("first training step", self.log)
                     pending = []
                     self.state.step += 1
                     self.state.audio_seconds += audio * self.ctx.world_size

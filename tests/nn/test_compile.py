@@ -44,8 +44,11 @@ def test_compiled_layers_share_one_graph(make_encoder, kind):
         want.square().sum().backward()
         got.square().sum().backward()
     assert counters["stats"]["unique_graphs"] == 1  # 4 layers x 3 calls, one graph
+    # Eager calls run the blocked CPU attention, the graph the reference: float32 sums in
+    # another order. The two agree to 1e-11 in float64; in float32 either one's front-end
+    # gradients are up to 0.8 % (norm-relative) off float64's, this loss being ill-conditioned.
     for (name, p), q in zip(eager.named_parameters(), compiled.parameters(), strict=True):
-        torch.testing.assert_close(q.grad, p.grad, msg=name)
+        assert _rel(q.grad, p.grad) < 2e-2, name
 
 
 @pytest.mark.gpu
