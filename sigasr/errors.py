@@ -48,3 +48,8 @@ class AudioError(SigasrError, ValueError):
 
 class NonFiniteLimitError(SigasrError, RuntimeError):
     """Training produced too many non-finite losses in a row."""
+
+
+class LMError(SigasrError, ValueError):
+    """A language model, lexicon, LM tool, LM download or LM tuning file is missing or unusable;
+    the message names the file, key or program."""

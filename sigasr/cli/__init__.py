@@ -11,10 +11,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sigasr.cli import bench, decode, demo_data, export, prepare, train, transcribe
+from sigasr.cli import bench, decode, demo_data, export, prepare, train, transcribe, tune_lm
 from sigasr.errors import SigasrError
 
-SUBCOMMANDS = (prepare, train, decode, transcribe, export, bench, demo_data)
+SUBCOMMANDS = (prepare, train, decode, tune_lm, transcribe, export, bench, demo_data)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass, field
 
 import torch
+from torch import Tensor
 from tqdm import tqdm
 
 from sigasr.ctc import ctc_loss, greedy_ctc
@@ -24,6 +25,8 @@ class Recognition:
     wall_seconds: float = 0.0  # loading and feature extraction included
     loss_sum: float = 0.0
     loss_tokens: int = 0
+    # with keep_emissions: per batch, (B, T, V) float32 log-probabilities and (B,) lengths
+    emissions: list[tuple[Tensor, Tensor]] = field(default_factory=list)
 
     @property
     def rtfx(self) -> float:
@@ -42,11 +45,13 @@ def recognize(
     desc: str = "decode",
     show_progress: bool = True,
     decoder: Decoder = greedy_ctc,
+    keep_emissions: bool = False,
 ) -> Recognition:
     """Decodes every batch of ``loader`` with ``model`` (put in eval mode) and ``decoder``
     (a method of :data:`sigasr.decode.methods.METHODS`; greedy by default).
 
-    With ``with_loss`` the CTC loss against the tokenized references is summed as well.
+    With ``with_loss`` the CTC loss against the tokenized references is summed as well; with
+    ``keep_emissions`` the log-probabilities are kept on the CPU.
     """
     model.eval()
     result = Recognition()
@@ -63,6 +68,8 @@ def recognize(
                 result.loss_sum += float(loss)
                 result.loss_tokens += n
         result.hyps += [tokenizer.decode(ids) for ids in decoder(log_probs, out_lens)]
+        if keep_emissions:
+            result.emissions.append((log_probs.float().cpu(), out_lens.cpu()))
         result.refs += list(batch["texts"])
         result.cut_ids += list(batch["cut_ids"])
         result.audio_seconds += float(sum(batch["durations"]))
