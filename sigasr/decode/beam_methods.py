@@ -77,7 +77,7 @@ def lexicon_for(options: argparse.Namespace, lm: Path, tokenizer: Tokenizer, out
     """``--lexicon`` / ``decode.lexicon`` if set; else the LM's words spelled with
     ``tokenizer``, written to ``out_dir``. A binary LM takes its words from the ``.arpa``
     beside it."""
-    lexicon = _option(options, "lexicon")
+    lexicon = options.lexicon
     if lexicon:
         if not Path(lexicon).is_file():
             raise LMError(f"lexicon {lexicon}: no such file")
