@@ -96,7 +96,8 @@ def test_full_recipe_with_the_100m_config_runs_every_stage(tmp_path):
 
     # 10 checkpoints averaged, every test set and TED-LIUM bucket decoded.
     last_ten = ", ".join(f"ckpt-{s}.pt" for s in range(STEPS - 9, STEPS + 1))
-    assert out.count(f"model: average of 10 checkpoint(s): {last_ten}") == 2  # sets, buckets
+    # sets, buckets, LM tuning, beam and beam+LM decoding
+    assert out.count(f"model: average of 10 checkpoint(s): {last_ten}") == 5
     decoded = {p.name for p in (exp / "decode").glob("wer-summary-*.txt")}
     sets = ["dev-clean", "dev-other", "test-clean", "test-other"]
     sets += [f"tedlium-{b}" for b in ("0-10s", "10-20s", "20-30s", "30s+")]
