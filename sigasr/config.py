@@ -202,6 +202,18 @@ class DecodeConfig:
     avg: int = 1  # average the last K checkpoints (at most train.keep_last)
     max_duration: float = 600.0
     test_sets: list[str] = field(default_factory=lambda: ["test-clean", "test-other"])
+    method: str = "greedy"  # a row of sigasr.decode.methods.METHODS: greedy | beam | beam-lm
+    beam: int = 50  # hypotheses kept after each frame
+    beam_threshold: float = 25.0  # drop hypotheses this far (log-prob) below the best
+    beam_size_token: int = 0  # the most likely tokens tried per frame; 0: all of them
+    lm: str = ""  # beam-lm: word n-gram, ARPA (.arpa or .arpa.gz) or KenLM binary
+    lexicon: str = ""  # beam-lm: word spellings; empty: spelled from the ARPA's words
+    # beam-lm: null takes the values `sigasr tune-lm` wrote to <exp-dir>/decode/lm_tuning.yaml
+    lm_weight: float | None = None
+    word_score: float | None = None
+    # the grid `sigasr tune-lm` sweeps on data.dev_sets
+    tune_lm_weights: list[float] = field(default_factory=lambda: [0.5, 1.0, 1.5, 2.0, 3.0])
+    tune_word_scores: list[float] = field(default_factory=lambda: [-1.0, 0.0, 1.0, 2.0])
 
 
 @dataclass

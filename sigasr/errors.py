@@ -52,3 +52,8 @@ class NonFiniteLimitError(SigasrError, RuntimeError):
 
 class ExperimentBusyError(SigasrError, RuntimeError):
     """Another process is training in the same experiment directory."""
+
+
+class LMError(SigasrError, ValueError):
+    """A language model, lexicon, LM tool, LM download or LM tuning file is missing or unusable;
+    the message names the file, key or program."""

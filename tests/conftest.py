@@ -8,6 +8,7 @@ import os
 import pytest
 import torch
 
+from tools.kenlm_fixture import ensure_kenlm
 from tools.tiny_corpus import tiny_corpus
 
 if not torch.cuda.is_available():
@@ -22,3 +23,9 @@ if not torch.cuda.is_available():
 def corpus(tmp_path_factory):
     """The tiny synthesized corpus (tools/tiny_corpus.py), made once per test session."""
     return tiny_corpus(tmp_path_factory.getbasetemp())
+
+
+@pytest.fixture(scope="session")
+def kenlm():
+    """The directory of KenLM's lmplz, built from source once per machine (tools/build_kenlm.sh)."""
+    return ensure_kenlm()

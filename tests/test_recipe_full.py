@@ -59,7 +59,7 @@ def test_full_recipe_with_the_100m_config_runs_every_stage(tmp_path):
     out = proc.stdout
     assert proc.returncode == 0, out[-3000:] + proc.stderr[-3000:]
     for n, name in enumerate(("demo-data", "manifests", "features", "musan", "tokenizer",
-                              "train", "decode", "tedlium")):  # fmt: skip
+                              "train", "decode", "tedlium", "lm", "lm-tune", "decode-lm")):  # fmt: skip
         assert f"== stage {n} ({name}): " in out, name
     work = tmp_path / "demo"
     exp = work / "exp/conformer_ctc_100m"
@@ -96,7 +96,8 @@ def test_full_recipe_with_the_100m_config_runs_every_stage(tmp_path):
 
     # 10 checkpoints averaged, every test set and TED-LIUM bucket decoded.
     last_ten = ", ".join(f"ckpt-{s}.pt" for s in range(STEPS - 9, STEPS + 1))
-    assert out.count(f"model: average of 10 checkpoint(s): {last_ten}") == 2  # sets, buckets
+    # sets, buckets, LM tuning, beam and beam+LM decoding
+    assert out.count(f"model: average of 10 checkpoint(s): {last_ten}") == 5
     decoded = {p.name for p in (exp / "decode").glob("wer-summary-*.txt")}
     sets = ["dev-clean", "dev-other", "test-clean", "test-other"]
     sets += [f"tedlium-{b}" for b in ("0-10s", "10-20s", "20-30s", "30s+")]
@@ -104,6 +105,13 @@ def test_full_recipe_with_the_100m_config_runs_every_stage(tmp_path):
     assert decoded == {f"wer-summary-{s}-{tag}.txt" for s in sets}
     assert re.search(r"^30s\+ +\d+ ", out, re.M)
     assert (exp / f"decode/wer-by-bucket-{tag}.png").is_file()
+    # The LM of the transcripts, tuned on dev, then beam and beam+LM decoding.
+    assert (exp / "decode/lm_tuning.yaml").is_file()
+    for method in ("beam", "beam-lm"):
+        assert {p.name for p in (exp / "decode" / method).glob("wer-summary-*.txt")} == {
+            f"wer-summary-{s}-{tag}.txt"
+            for s in ("dev-clean", "dev-other", "test-clean", "test-other")
+        }
 
     # Every key the config file sets was read by some stage (suffixes: the model reads its
     # own section as the root of a config).

@@ -8,8 +8,11 @@
 # Stages: 0 download (with --demo: synthesize the demo corpus, --hours of training speech
 #         from --seed), 1 manifests, 2 features (with 0.9x/1.1x copies of the training parts
 #         when data.speed_perturb), 3 MUSAN noise cuts (when data.noise.enabled), 4 tokenizer,
-#         5 train, 6 average + decode dev/test, 7 TED-LIUM buckets.
-# key=value overrides of the config reach every stage that reads it (1-5), e.g.
+#         5 train, 6 average + decode dev/test, 7 TED-LIUM buckets, 8 the word n-gram LM
+#         that decode.lm names (LibriSpeech's official ARPA; --demo: KenLM lmplz on the
+#         training transcripts), 9 LM weight and word score tuned on dev, 10 beam and
+#         beam+LM decoding of dev/test.
+# key=value overrides of the config reach every stage that reads it (1-5, 8), e.g.
 #         train.max_steps=2000 data.max_duration=300.
 # Each finished stage leaves a .done marker under the work directory; re-running skips it.
 set -euo pipefail
@@ -19,7 +22,7 @@ source "$recipe_dir/../../tools/venv.sh"
 source "$recipe_dir/../../tools/stages.sh"
 
 stage=0
-stop_stage=7
+stop_stage=10
 demo=false
 config=""
 corpus_dir=""
@@ -31,7 +34,7 @@ seed=0
 overrides=()
 work_dir="$PWD"
 
-usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
     case "$1" in
         --stage) stage="$2"; shift 2 ;;
@@ -61,7 +64,9 @@ if $demo; then
     musan_args=(--parts music noise)  # the demo's MUSAN has no babble
     parts=(train-clean-100 dev-clean dev-other test-clean test-other)
     # The demo corpus has one training part, whatever the config trains on.
-    overrides=("data.train_sets=[train-clean-100]" "${overrides[@]}")
+    # ... and its LM is estimated from those transcripts (stage 8).
+    overrides=("data.train_sets=[train-clean-100]" "decode.lm=data/lm/train-3gram.arpa"
+        "${overrides[@]}")
 else
     config="${config:-conformer_ctc_100m}"
     corpus_dir="${corpus_dir:-$work_dir/download/LibriSpeech}"
@@ -94,13 +99,32 @@ run_stage 3 musan sigasr prepare musan --corpus-dir "$musan_dir" "${musan_args[@
 run_stage 4 tokenizer sigasr prepare tokenizer --manifest-dir data/manifests \
     --config "$conf_file" --overrides "${overrides[@]}"
 run_stage 5 train sigasr train --config "$conf_file" --exp-dir "$exp_dir" "${overrides[@]}"
-run_stage 6 decode sigasr decode --exp-dir "$exp_dir" --test-sets dev-clean dev-other test-clean test-other
+eval_sets=(dev-clean dev-other test-clean test-other)
+run_stage 6 decode sigasr decode --exp-dir "$exp_dir" --test-sets "${eval_sets[@]}"
 if [ -n "$tedlium_dir" ]; then
     run_stage 7 tedlium bash "$recipe_dir/../tedlium/run.sh" --exp-dir "$exp_dir" \
         --tedlium-dir "$tedlium_dir"
 elif [ "$stage" -le 7 ] && [ "$stop_stage" -ge 7 ]; then
     echo "== stage 7 (tedlium): skipped, no --tedlium-dir given"
 fi
+demo_lm() {
+    bash "$recipe_dir/../../tools/build_kenlm.sh" &&
+        sigasr prepare ngram --config "$conf_file" --overrides "${overrides[@]}" --order 3
+}
+decode_lm() {
+    local method
+    for method in beam beam-lm; do
+        sigasr decode --exp-dir "$exp_dir" --method "$method" --test-sets "${eval_sets[@]}" ||
+            return
+    done
+}
+if $demo; then
+    run_stage 8 lm demo_lm
+else
+    run_stage 8 lm sigasr prepare librispeech-lm --lm-dir data/lm --models 3-gram.pruned.1e-7
+fi
+run_stage 9 lm-tune sigasr tune-lm --exp-dir "$exp_dir"
+run_stage 10 decode-lm decode_lm
 echo "== all stages from $stage to $stop_stage done in ${SECONDS} s; results under $exp_dir/decode"
 if compgen -G "$exp_dir/decode/wer-summary-*.txt" >/dev/null; then
     cat "$exp_dir"/decode/wer-summary-*.txt

@@ -14,11 +14,11 @@ import argparse
 import sys
 
 import sigasr
-from sigasr.cli import bench, decode, demo_data, export, prepare, train, transcribe
+from sigasr.cli import bench, decode, demo_data, export, prepare, train, transcribe, tune_lm
 from sigasr.errors import SigasrError
 from sigasr.progress import plain_progress_when_redirected
 
-SUBCOMMANDS = (prepare, train, decode, transcribe, export, bench, demo_data)
+SUBCOMMANDS = (prepare, train, decode, tune_lm, transcribe, export, bench, demo_data)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,21 +1,24 @@
 """`sigasr decode`: CTC decoding and WER scoring of test sets or TED-LIUM buckets.
 
-Defaults (sets, averaging, data paths) come from ``<exp-dir>/config.yaml``, which
-``sigasr train`` wrote. Audio is read in ``data.num_workers`` loader workers (``--num-workers``),
-longest cuts first in batches of ``--max-duration`` seconds, and its fbank computed on the
-decoding device; the model runs under ``train.amp`` (bf16 on a GPU by default). Each set's
-summary gives the RTFx (audio seconds per wall second, loading and features included) and
-the seconds spent loading+features, in the model's forward, in the search and in scoring.
-``--method`` picks a row of :data:`sigasr.decode.methods.METHODS` (greedy by default).
-Results go to ``<exp-dir>/decode/`` (``decode/<method>/`` for the others), named by set and
-model (``recogs-<set>-step-<N>-avg-<K>.txt``, :mod:`sigasr.decode.scoring`).
+Defaults (sets, averaging, data paths, the decoding method and its options) come from
+``<exp-dir>/config.yaml``, which ``sigasr train`` wrote. Audio is read in ``data.num_workers``
+loader workers (``--num-workers``), longest cuts first in batches of ``--max-duration``
+seconds, and its fbank computed on the decoding device; the model runs under ``train.amp``
+(bf16 on a GPU by default). Each set's summary gives the RTFx (audio seconds per wall second,
+loading and features included) and the seconds spent loading+features, in the model's
+forward, in the search and in scoring. ``--method`` picks a row of
+:data:`sigasr.decode.methods.METHODS` (default: ``decode.method``, greedy unless set); a method
+option not given takes its ``decode.*`` key, and ``beam-lm`` takes the LM weight and word score
+``sigasr tune-lm`` wrote to ``<exp-dir>/decode/lm_tuning.yaml`` unless they are set. Results go
+to ``<exp-dir>/decode/`` (``decode/<method>/`` for the methods other than greedy), named by set
+and model (``recogs-<set>-step-<N>-avg-<K>.txt``, :mod:`sigasr.decode.scoring`).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from sigasr.decode.methods import DEFAULT_METHOD, add_method_arguments
+from sigasr.decode.methods import DEFAULT_METHOD, METHODS, add_method_arguments
 
 BUCKET_ALL = "all"
 
@@ -40,8 +43,39 @@ def register(subparsers) -> None:
     p.add_argument(
         "--num-workers", type=int, help="audio loader processes (default: data.num_workers)"
     )
-    add_method_arguments(p)
+    add_method_arguments(p, default=None)
     p.set_defaults(func=decode)
+
+
+def load_exp_config(exp_dir: Path):
+    """``<exp_dir>/config.yaml``, which ``sigasr train`` wrote."""
+    from sigasr.config import load_config
+
+    config_path = exp_dir / "config.yaml"
+    if not config_path.is_file():
+        raise FileNotFoundError(f"{config_path}: missing (is {exp_dir} a sigasr train exp dir?)")
+    return load_config(config_path)
+
+
+def fill_method_options(args, cfg, exp_dir: Path) -> None:
+    """Sets ``args.method`` and every unset method option from ``cfg.decode``; ``beam-lm``
+    reads its tuning from ``<exp_dir>/decode/lm_tuning.yaml`` unless told otherwise."""
+    from sigasr.decode.beam_methods import BEAM_KEYS, BEAM_LM_KEYS
+    from sigasr.decode.lm_tuning import tuning_path
+    from sigasr.errors import ConfigError
+
+    if args.method is None:
+        args.method = cfg.decode.method
+        if args.method not in METHODS:
+            raise ConfigError(
+                f"config key 'decode.method' is '{args.method}', expected one of "
+                f"{', '.join(METHODS)}"
+            )
+    for key in (*BEAM_KEYS, *BEAM_LM_KEYS):
+        if getattr(args, key, None) is None:
+            setattr(args, key, cfg.decode[key])
+    if getattr(args, "lm_tuning", None) is None:
+        args.lm_tuning = str(tuning_path(exp_dir))
 
 
 def bucket_sets(bucket: str) -> list[tuple[str, str]]:
@@ -61,33 +95,43 @@ def bucket_sets(bucket: str) -> list[tuple[str, str]]:
     return [(name, tedlium_set_name(name)) for name in chosen]
 
 
+def load_decoding_model(cfg, exp_dir: Path, avg: int, device):
+    """The average of the last ``avg`` checkpoints of ``exp_dir`` on ``device``, the
+    experiment's tokenizer and the checkpoint files averaged (oldest first)."""
+    from sigasr.checkpoints.averaging import averaged_model_state
+    from sigasr.data.tokenizer import Tokenizer
+    from sigasr.model import CTCModel, load_state_checked
+
+    state, used = averaged_model_state(exp_dir, avg)
+    model = CTCModel(cfg.model)
+    load_state_checked(model, state, used[-1])
+    model.to(device)
+    print(f"model: average of {len(used)} checkpoint(s): {', '.join(p.name for p in used)}")
+    return model, Tokenizer(cfg.data.lang_dir), used
+
+
 def decode(args) -> int:
     import torch
 
-    from sigasr.checkpoints.averaging import averaged_model_state
     from sigasr.checkpoints.store import checkpoint_step
-    from sigasr.config import load_config
     from sigasr.data.audio_backend import use_libsndfile
     from sigasr.data.corpora import load_set
     from sigasr.decode.buckets_plot import plot_wer_by_bucket
     from sigasr.decode.methods import build_decoder
     from sigasr.decode.recognize import recognize
     from sigasr.decode.scoring import model_tag, score, wer_line, write_results
-    from sigasr.model import CTCModel, load_state_checked
     from sigasr.runtime import resolve_device
 
     use_libsndfile()  # TED-LIUM .sph audio without sph2pipe
     device = resolve_device(args.device)
     sets = bucket_sets(args.bucket) if args.bucket else None
     exp_dir = Path(args.exp_dir)
-    config_path = exp_dir / "config.yaml"
-    if not config_path.is_file():
-        raise FileNotFoundError(f"{config_path}: missing (is {exp_dir} a sigasr train exp dir?)")
-    cfg = load_config(config_path)
+    cfg = load_exp_config(exp_dir)
+    fill_method_options(args, cfg, exp_dir)
     if sets is None:
         sets = [(name, name) for name in (args.test_sets or cfg.decode.test_sets)]
     avg = args.avg if args.avg is not None else cfg.decode.avg
-    state, used = averaged_model_state(exp_dir, avg)
+    model, tokenizer, used = load_decoding_model(cfg, exp_dir, avg, device)
     tag = model_tag(checkpoint_step(used[-1]), len(used))
     # Fail on a missing set before spending time on any of them.
     # An empty bucket is a fact about the corpus under --bucket all, an error when asked for.
@@ -96,14 +140,8 @@ def decode(args) -> int:
         name: load_set(cfg.data.manifest_dir, name, allow_empty=every_bucket) for _, name in sets
     }
     from sigasr.data.loaders import eval_dataloader
-    from sigasr.data.tokenizer import Tokenizer
 
-    model = CTCModel(cfg.model)
-    load_state_checked(model, state, used[-1])
-    model.to(device)
-    tokenizer = Tokenizer(cfg.data.lang_dir)
     decoder = build_decoder(args.method, tokenizer, args)
-    print(f"model: average of {len(used)} checkpoint(s): {', '.join(p.name for p in used)}")
     max_duration = args.max_duration or cfg.decode.max_duration
     num_workers = cfg.data.num_workers if args.num_workers is None else args.num_workers
     # Methods other than the default write beside its results, in decode/<method>/.
@@ -138,8 +176,8 @@ def decode(args) -> int:
         print(wer_line(name, scored.stats))
         print(
             f"[{name}] {len(rec.cut_ids)} utterances, {rec.audio_seconds / 3600:.2f} h, "
-            f"RTFx {rec.rtfx:.1f} (audio loading and features included, scoring not; "
-            f"{device.type}, {num_workers} loader workers)"
+            f"RTFx {rec.rtfx:.1f} ({args.method}, audio loading and features included, "
+            f"scoring not; {device.type}, {num_workers} loader workers)"
         )
         print(f"[{name}] time: {rec.times.summary()}")
     if every_bucket:

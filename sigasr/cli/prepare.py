@@ -1,9 +1,11 @@
 """`sigasr prepare`: each corpus of :data:`sigasr.data.corpora.CORPORA`, long-form TED-LIUM
-sets, SentencePiece tokens."""
+sets, SentencePiece tokens, word n-gram LMs."""
 
 from __future__ import annotations
 
 from pathlib import Path
+
+from sigasr.cli import prepare_lm
 
 
 def register(subparsers) -> None:
@@ -11,8 +13,8 @@ def register(subparsers) -> None:
 
     p = subparsers.add_parser(
         "prepare",
-        help="Prepare a corpus (its manifests and features), long-form TED-LIUM sets or the "
-        "tokenizer.",
+        help="Prepare a corpus (its manifests and features), long-form TED-LIUM sets, the "
+        "tokenizer or a word n-gram LM.",
     )
     sub = p.add_subparsers(dest="corpus", metavar="WHAT", required=True)
 
@@ -42,6 +44,8 @@ def register(subparsers) -> None:
     tok.add_argument("--train-sets", nargs="+")
     tok.add_argument("--overrides", nargs="*", default=[], metavar="KEY=VALUE", help="for --config")
     tok.set_defaults(func=run_tokenizer)
+
+    prepare_lm.register(sub)
 
 
 def run_long_form(args) -> int:

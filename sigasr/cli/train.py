@@ -32,10 +32,13 @@ def register(subparsers) -> None:
 
 
 def resolve_paths(cfg) -> None:
-    """Makes the data paths absolute so the saved config works from any directory."""
+    """Makes the data and LM paths absolute so the saved config works from any directory."""
     cfg.data.manifest_dir = str(Path(cfg.data.manifest_dir).resolve())
     cfg.data.lang_dir = str(Path(cfg.data.lang_dir).resolve())
     cfg.data.noise.manifest = str(Path(cfg.data.noise.manifest).resolve())
+    for key in ("lm", "lexicon"):
+        if cfg.decode[key]:
+            cfg.decode[key] = str(Path(cfg.decode[key]).resolve())
 
 
 def check_same_experiment(cfg, saved_path: Path) -> None:

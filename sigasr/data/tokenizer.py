@@ -11,7 +11,7 @@ from pathlib import Path
 import sentencepiece as spm
 
 from sigasr.atomic import atomic_write_text
-from sigasr.data.corpora import load_set
+from sigasr.data.transcripts import write_transcripts
 
 
 class Tokenizer:
@@ -32,6 +32,14 @@ class Tokenizer:
     def decode(self, ids: list[int]) -> str:
         return self._sp.decode([i - 1 for i in ids if i != self.blank_id])
 
+    def pieces(self) -> list[str]:
+        """Every token's text, indexed by CTC id: ``<blk>`` at 0, then the SentencePiece pieces."""
+        return ["<blk>"] + [self._sp.id_to_piece(i) for i in range(self.vocab_size - 1)]
+
+    def spell(self, word: str) -> list[str]:
+        """The pieces SentencePiece splits ``word`` into (the first carries the ``▁`` mark)."""
+        return self._sp.encode(word, out_type=str)
+
 
 def train_tokenizer(
     manifest_dir: Path, train_sets: list[str], lang_dir: Path, vocab_size: int, model_type: str
@@ -39,11 +47,7 @@ def train_tokenizer(
     """Trains SentencePiece on the transcripts of ``train_sets`` into ``lang_dir``."""
     lang_dir.mkdir(parents=True, exist_ok=True)
     transcripts = lang_dir / "transcripts.txt"
-    with transcripts.open("w") as f:
-        for name in train_sets:
-            for cut in load_set(manifest_dir, name):
-                for sup in cut.supervisions:
-                    f.write(sup.text + "\n")
+    write_transcripts(manifest_dir, train_sets, transcripts)
     spm.SentencePieceTrainer.train(
         input=str(transcripts),
         model_prefix=str(lang_dir / "tokenizer"),
@@ -57,8 +61,6 @@ def train_tokenizer(
         minloglevel=2,
     )
     tokenizer = Tokenizer(lang_dir)
-    lines = ["<blk> 0"] + [
-        f"{tokenizer._sp.id_to_piece(i)} {i + 1}" for i in range(tokenizer.vocab_size - 1)
-    ]
+    lines = [f"{piece} {i}" for i, piece in enumerate(tokenizer.pieces())]
     atomic_write_text(lang_dir / "tokens.txt", "\n".join(lines) + "\n")
     return tokenizer

@@ -16,6 +16,12 @@ from dataclasses import dataclass
 from torch import Tensor
 
 from sigasr.ctc import greedy_ctc
+from sigasr.decode.beam_methods import (
+    add_beam_arguments,
+    add_beam_lm_arguments,
+    build_beam,
+    build_beam_lm,
+)
 from sigasr.errors import UsageError
 
 Decoder = Callable[[Tensor, Tensor], list[list[int]]]
@@ -48,15 +54,28 @@ METHODS: dict[str, DecodeMethod] = {
         "best path: the most likely token per frame, repeats merged, blanks dropped",
         lambda options, tokenizer: greedy_ctc,
     ),
+    "beam": DecodeMethod(
+        "CTC prefix beam search over the tokens (flashlight-text), no LM",
+        build_beam,
+        add_beam_arguments,
+    ),
+    "beam-lm": DecodeMethod(
+        "beam search over lexicon words with a word n-gram LM (KenLM, flashlight-text)",
+        build_beam_lm,
+        add_beam_lm_arguments,
+    ),
 }
 
 
-def add_method_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--method`` and the options of every method in :data:`METHODS`."""
+def add_method_arguments(
+    parser: argparse.ArgumentParser, default: str | None = DEFAULT_METHOD
+) -> None:
+    """``--method`` (``default`` when not given) and the options of every method in
+    :data:`METHODS`."""
     parser.add_argument(
         "--method",
         choices=list(METHODS),
-        default=DEFAULT_METHOD,
+        default=default,
         help="; ".join(f"{name}: {m.summary}" for name, m in METHODS.items()),
     )
     for name, method in METHODS.items():

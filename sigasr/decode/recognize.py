@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass, field
 
 import torch
+from torch import Tensor
 from tqdm import tqdm
 
 from sigasr.ctc import ctc_loss, greedy_ctc
@@ -28,6 +29,8 @@ class Recognition:
     loss_sum: float = 0.0
     loss_tokens: int = 0
     times: PhaseTimes | None = None  # loading+features, forward, search (and loss)
+    # with keep_emissions: per batch, (B, T, V) float32 log-probabilities and (B,) lengths
+    emissions: list[tuple[Tensor, Tensor]] = field(default_factory=list)
 
     @property
     def rtfx(self) -> float:
@@ -55,6 +58,7 @@ def recognize(
     show_progress: bool = True,
     decoder: Decoder = greedy_ctc,
     total: int | None = None,
+    keep_emissions: bool = False,
 ) -> Recognition:
     """Decodes every batch of ``loader`` with ``model`` (put in eval mode) and ``decoder``
     (a method of :data:`sigasr.decode.methods.METHODS`; greedy by default).
@@ -63,6 +67,7 @@ def recognize(
     Batches of audio (``AsrDataset(audio=True)``) get their fbank on ``device``
     (:class:`~sigasr.data.features.BatchFbank`). ``result.times`` holds the seconds per phase.
     ``total``, the number of utterances ``loader`` holds, gives the progress bar its end and ETA.
+    With ``keep_emissions`` the log-probabilities are kept on the CPU.
     """
     model.eval()
     result = Recognition(times=PhaseTimes(device))
@@ -94,6 +99,8 @@ def recognize(
         with timed("search"):
             result.hyps += [tokenizer.decode(ids) for ids in decoder(log_probs, out_lens)]
         report_first("first decoded batch", tqdm.write)
+        if keep_emissions:
+            result.emissions.append((log_probs.float().cpu(), out_lens.cpu()))
         result.refs += list(batch["texts"])
         result.cut_ids += list(batch["cut_ids"])
         result.audio_seconds += float(sum(batch["durations"]))

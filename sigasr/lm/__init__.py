@@ -1,0 +1,1 @@
+"""Word n-gram language models: estimation with KenLM, the LibriSpeech downloads, lexicons."""
