@@ -332,6 +332,7 @@ _CHOICES = {
 def validate(cfg: DictConfig) -> None:
     """Checks enumerated string fields, ranges and keys that contradict each other; raises
     :class:`ConfigError` naming every key involved."""
+    _validate_ranges(cfg)
     for key, choices in _CHOICES.items():
         value = OmegaConf.select(cfg, key)
         if value not in choices:
@@ -348,27 +349,76 @@ def validate(cfg: DictConfig) -> None:
             f"config key 'decode.avg' ({avg}) averages more checkpoints than "
             f"'train.keep_last' ({keep}) keeps; raise train.keep_last or lower decode.avg"
         )
-    _validate_augmentation(cfg.data)
 
 
-_AUGMENTATION_RANGES = (  # (section, key, holds, what it must be)
-    ("noise", "p", lambda v: 0 <= v <= 1, "in [0, 1]"),
-    ("spec_augment", "p", lambda v: 0 <= v <= 1, "in [0, 1]"),
-    ("spec_augment", "max_frames_mask_fraction", lambda v: 0 < v <= 1, "in (0, 1]"),
-    ("spec_augment", "features_mask_size", lambda v: v >= 1, "at least 1"),
-    ("spec_augment", "frames_mask_size", lambda v: v >= 1, "at least 1"),
-    ("spec_augment", "num_feature_masks", lambda v: v >= 0, "at least 0"),
-    ("spec_augment", "num_frame_masks", lambda v: v >= 0, "at least 0"),
-)
+def _at_least(low):
+    return lambda v: v >= low, f"at least {low}"
 
 
-def _validate_augmentation(data: DictConfig) -> None:
+def _positive():
+    return lambda v: v > 0, "positive"
+
+
+def _between(low, high, high_open=False):
+    if high_open:
+        return lambda v: low <= v < high, f"in [{low}, {high})"
+    return lambda v: low <= v <= high, f"in [{low}, {high}]"
+
+
+_RANGES = {  # config key: (holds, what it must be)
+    "model.input_dim": _at_least(1),
+    "model.encoder.d_model": _at_least(1),
+    "model.encoder.num_layers": _at_least(1),
+    "model.encoder.num_heads": _at_least(1),
+    "model.encoder.ffn_dim": _at_least(0),
+    "model.encoder.conv_kernel": _at_least(1),
+    "model.encoder.dropout": _between(0, 1, high_open=True),
+    "data.vocab_size": _at_least(1),
+    "data.max_duration": _positive(),
+    "data.num_buckets": _at_least(1),
+    "data.min_utt_duration": _at_least(0),
+    "data.max_utt_duration": _positive(),
+    "data.num_workers": _at_least(0),
+    "data.noise.p": _between(0, 1),
+    "data.spec_augment.p": _between(0, 1),
+    "data.spec_augment.max_frames_mask_fraction": (lambda v: 0 < v <= 1, "in (0, 1]"),
+    "data.spec_augment.features_mask_size": _at_least(1),
+    "data.spec_augment.frames_mask_size": _at_least(1),
+    "data.spec_augment.num_feature_masks": _at_least(0),
+    "data.spec_augment.num_frame_masks": _at_least(0),
+    "train.max_steps": _at_least(1),
+    "train.lr": _positive(),
+    "train.weight_decay": _at_least(0),
+    "train.warmup_steps": _at_least(0),
+    "train.min_lr_ratio": _between(0, 1),
+    "train.grad_clip": _positive(),
+    "train.accum_grad": _at_least(1),
+    "train.log_every": _at_least(1),
+    "train.valid_every": _at_least(0),  # 0: never
+    "train.save_every": _at_least(1),
+    "train.keep_last": _at_least(0),  # 0: all
+    "train.max_nonfinite_steps": _at_least(1),
+    "decode.avg": _at_least(1),
+    "decode.max_duration": _positive(),
+    "decode.beam": _at_least(1),
+    "decode.beam_threshold": _positive(),
+    "decode.beam_size_token": _at_least(0),  # 0: all
+}
+
+
+def _validate_ranges(cfg: DictConfig) -> None:
+    for key, (holds, bounds) in _RANGES.items():
+        if not holds(value := OmegaConf.select(cfg, key)):
+            raise ConfigError(f"config key '{key}' ({value}) must be {bounds}")
+    data = cfg.data
+    if data.min_utt_duration > data.max_utt_duration:
+        raise ConfigError(
+            f"config key 'data.min_utt_duration' ({data.min_utt_duration}) is above "
+            f"'data.max_utt_duration' ({data.max_utt_duration})"
+        )
     snr = list(data.noise.snr)
     if len(snr) != 2 or snr[0] > snr[1]:
         raise ConfigError(f"config key 'data.noise.snr' ({snr}) must be [low, high] in dB")
-    for section, key, holds, bounds in _AUGMENTATION_RANGES:
-        if not holds(value := data[section][key]):
-            raise ConfigError(f"config key 'data.{section}.{key}' ({value}) must be {bounds}")
 
 
 def save_config(cfg: DictConfig, path: str | Path) -> None:

@@ -101,3 +101,19 @@ def test_attention_choices_come_from_the_types():
     with pytest.raises(ConfigError, match="attention.pos='sinusoid', expected one of: alibi"):
         AttentionConfig(pos="sinusoid")
     assert AttentionConfig(kind="softmax").kind is AttentionKind.softmax
+
+
+@pytest.mark.parametrize(
+    "override, message",
+    [
+        ("train.lr=-0.003", r"'train.lr' \(-0.003\) must be positive"),
+        ("train.save_every=0", r"'train.save_every' \(0\) must be at least 1"),
+        ("data.max_duration=0", r"'data.max_duration' \(0.0\) must be positive"),
+        ("model.encoder.dropout=1.0", r"'model.encoder.dropout' \(1.0\) must be in \[0, 1\)"),
+        ("decode.avg=0", r"'decode.avg' \(0\) must be at least 1"),
+        ("data.min_utt_duration=30", "'data.min_utt_duration' .* above 'data.max_utt_duration'"),
+    ],
+)
+def test_out_of_range_values_are_refused_at_load_naming_the_key(override, message):
+    with pytest.raises(ConfigError, match=message):
+        load_config(None, [override])
