@@ -43,6 +43,18 @@ def register(subparsers) -> None:
     p.add_argument(
         "--num-workers", type=int, help="audio loader processes (default: data.num_workers)"
     )
+    p.add_argument(
+        "--chunk-seconds",
+        type=float,
+        help="run the model over overlapping chunks of each utterance (default: one pass); "
+        "results go to decode/[METHOD-]chunk-<S>s/",
+    )
+    p.add_argument(
+        "--overlap-seconds",
+        type=float,
+        default=4.0,
+        help="with --chunk-seconds: context on each side of a chunk",
+    )
     add_method_arguments(p, default=None)
     p.set_defaults(func=decode)
 
@@ -95,6 +107,26 @@ def bucket_sets(bucket: str) -> list[tuple[str, str]]:
     return [(name, tedlium_set_name(name)) for name in chosen]
 
 
+def results_dir(exp_dir: Path, args) -> tuple[Path, tuple[int, int] | None]:
+    """Where results go, and the (chunk, overlap) feature frames of ``--chunk-seconds``.
+
+    Greedy one-pass results go to ``decode/``; another method, or chunks, to a folder beside
+    them: ``decode/beam/``, ``decode/chunk-30s/``, ``decode/beam-lm-chunk-30s/``.
+    """
+    from sigasr.decode.chunking import FRAME_SECONDS
+
+    parts = [] if args.method == DEFAULT_METHOD else [args.method]
+    chunking = None
+    if args.chunk_seconds is not None:
+        chunking = (
+            int(args.chunk_seconds / FRAME_SECONDS),
+            int(args.overlap_seconds / FRAME_SECONDS),
+        )
+        parts.append(f"chunk-{args.chunk_seconds:g}s")
+    decode_dir = exp_dir / "decode"
+    return (decode_dir / "-".join(parts) if parts else decode_dir), chunking
+
+
 def load_decoding_model(cfg, exp_dir: Path, avg: int, device):
     """The average of the last ``avg`` checkpoints of ``exp_dir`` on ``device``, the
     experiment's tokenizer and the checkpoint files averaged (oldest first)."""
@@ -144,10 +176,7 @@ def decode(args) -> int:
     decoder = build_decoder(args.method, tokenizer, args)
     max_duration = args.max_duration or cfg.decode.max_duration
     num_workers = cfg.data.num_workers if args.num_workers is None else args.num_workers
-    # Methods other than the default write beside its results, in decode/<method>/.
-    decode_dir = exp_dir / "decode"
-    if args.method != DEFAULT_METHOD:
-        decode_dir = decode_dir / args.method
+    decode_dir, chunking = results_dir(exp_dir, args)
     results = {}
     for label, name in sets:
         if len(cuts[name]) == 0:
@@ -167,6 +196,7 @@ def decode(args) -> int:
             desc=name,
             decoder=decoder,
             total=len(cuts[name]),
+            chunking=chunking,
         )
         rec.sort_as(list(cuts[name].ids))
         with rec.times("scoring"):

@@ -11,6 +11,7 @@ from tqdm import tqdm
 
 from sigasr.ctc import ctc_loss, greedy_ctc
 from sigasr.data.features import BatchFbank
+from sigasr.decode.chunking import encode_chunked
 from sigasr.decode.methods import Decoder
 from sigasr.decode.timing import PhaseTimes
 from sigasr.runtime import autocast_for
@@ -59,6 +60,7 @@ def recognize(
     decoder: Decoder = greedy_ctc,
     total: int | None = None,
     keep_emissions: bool = False,
+    chunking: tuple[int, int] | None = None,
 ) -> Recognition:
     """Decodes every batch of ``loader`` with ``model`` (put in eval mode) and ``decoder``
     (a method of :data:`sigasr.decode.methods.METHODS`; greedy by default).
@@ -68,6 +70,8 @@ def recognize(
     (:class:`~sigasr.data.features.BatchFbank`). ``result.times`` holds the seconds per phase.
     ``total``, the number of utterances ``loader`` holds, gives the progress bar its end and ETA.
     With ``keep_emissions`` the log-probabilities are kept on the CPU.
+    ``chunking`` = (chunk, overlap) in feature frames runs the model over overlapping chunks
+    of each utterance (:func:`~sigasr.decode.chunking.encode_chunked`) instead of one pass.
     """
     model.eval()
     result = Recognition(times=PhaseTimes(device))
@@ -88,7 +92,10 @@ def recognize(
                 features = batch["features"].to(device, non_blocking=True)
                 feature_lens = batch["feature_lens"].to(device)
         with timed("forward"), autocast_for(device, amp):
-            log_probs, out_lens = model(features, feature_lens)
+            if chunking is None:
+                log_probs, out_lens = model(features, feature_lens)
+            else:
+                log_probs, out_lens = encode_chunked(model, features, feature_lens, *chunking)
         if with_loss:
             with timed("loss"):
                 tokens = batch.get("tokens") or [tokenizer.encode(t) for t in batch["texts"]]

@@ -8,16 +8,14 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
+from sigasr.decode.chunking import FRAME_SECONDS, SUBSAMPLING, plan_chunks, stitch
 from sigasr.decode.methods import DEFAULT_METHOD, build_decoder
 from sigasr.runtime import autocast_for
 from sigasr.transcribe.audio import AudioError, check_finite, is_silent
 from sigasr.transcribe.bandwidth import bandwidth_warning
-from sigasr.transcribe.chunking import SUBSAMPLING, plan_chunks, stitch
 from sigasr.transcribe.inputs import AudioSource
 from sigasr.transcribe.memory import USABLE_FRACTION, free_bytes, gib, one_pass_bytes
 from sigasr.transcribe.timestamps import WordTiming, word_timings
-
-FRAME_SECONDS = 0.01  # fbank frame shift
 
 
 @dataclass

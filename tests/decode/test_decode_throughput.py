@@ -53,3 +53,16 @@ def test_decode_with_loader_workers_keeps_manifest_order_and_reports_phases(corp
         ids = [json.loads(line)["id"] for line in f]
     written = [line.split(":\t")[0] for line in recogs["2"].splitlines()[::2]]
     assert written == ids
+
+    # Chunks longer than every utterance give the one-pass output; short chunks still decode
+    # every utterance, into their own folder.
+    for chunk, folder in (("100", "chunk-100s"), ("1.5", "chunk-1.5s")):
+        decoded = sigasr("decode", "--exp-dir", str(exp), "--avg", "1", "--test-sets",
+                         "test-clean", "--device", "cpu", "--num-workers", "0",
+                         "--chunk-seconds", chunk, "--overlap-seconds", "0.3",
+                         "--max-duration", "15", cwd=tmp_path)  # fmt: skip
+        assert decoded.returncode == 0, decoded.stderr[-3000:]
+        chunked = (exp / "decode" / folder / "recogs-test-clean-step-2-avg-1.txt").read_text()
+        assert [line.split(":\t")[0] for line in chunked.splitlines()[::2]] == ids
+        if chunk == "100":
+            assert chunked == recogs["0"]

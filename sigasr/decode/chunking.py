@@ -18,6 +18,8 @@ from torch import Tensor
 from sigasr.errors import UsageError
 
 SUBSAMPLING = 4  # input feature frames per encoder output frame
+FRAME_SECONDS = 0.01  # fbank frame shift
+MIN_TAIL = 16  # input frames; a chunk ends at the input's end rather than leave fewer
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,8 @@ def plan_chunks(num_frames: int, chunk_frames: int, overlap_frames: int) -> list
     start = 0
     while True:
         end = min(start + chunk, num_frames)
+        if num_frames - end < MIN_TAIL:  # a shorter last chunk would be too short to encode
+            end = num_frames
         last = end == num_frames
         keep_from = 0 if start == 0 else (start + overlap) // SUBSAMPLING
         keep_to = total_out if last else (end - overlap) // SUBSAMPLING
@@ -73,3 +77,31 @@ def stitch(pieces: list[tuple[Chunk, Tensor]]) -> Tensor:
         idx = torch.arange(lo, hi).clamp(max=out.size(0) - 1)
         kept.append(out[idx])
     return torch.cat(kept, dim=0)
+
+
+def encode_chunked(
+    model, features: Tensor, feature_lens: Tensor, chunk_frames: int, overlap_frames: int
+) -> tuple[Tensor, Tensor]:
+    """A CTC model's output for each sequence of a batch, computed in overlapping chunks.
+
+    Shapes: features (B, T, F), feature_lens (B,) -> log-probabilities (B, T', V), output
+    lengths (B,), as ``model(features, feature_lens)`` returns them. Every chunk of every
+    sequence goes through ``model`` in one padded batch; each sequence is then stitched from
+    its chunks' kept frames (:func:`stitch`). A sequence of at most ``chunk_frames`` frames
+    gets exactly its one-pass output.
+    """
+    plans = [plan_chunks(int(n), chunk_frames, overlap_frames) for n in feature_lens.tolist()]
+    pieces = [features[i, c.start : c.end] for i, chunks in enumerate(plans) for c in chunks]
+    piece_lens = torch.tensor([p.size(0) for p in pieces], device=features.device)
+    batch = torch.nn.utils.rnn.pad_sequence(pieces, batch_first=True)
+    out, out_lens = model(batch, piece_lens)
+    outputs, k = [], 0
+    for chunks in plans:
+        if len(chunks) == 1:  # the whole sequence in one pass: its output as it is
+            outputs.append(out[k, : out_lens[k]])
+        else:
+            kept = [(c, out[k + j, : out_lens[k + j]]) for j, c in enumerate(chunks)]
+            outputs.append(stitch(kept))
+        k += len(chunks)
+    lens = torch.tensor([o.size(0) for o in outputs], device=out_lens.device)
+    return torch.nn.utils.rnn.pad_sequence(outputs, batch_first=True), lens
