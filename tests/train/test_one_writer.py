@@ -96,11 +96,15 @@ def test_torchrun_ranks_are_refused_together(corpus, tmp_path):
 
 def test_ctrl_c_is_one_line_with_the_resume_hint(corpus, tmp_path):
     exp = tmp_path / "exp"
-    proc = start_train(corpus, exp, "train.max_steps=5000", "train.save_every=10")
+    # keep_last=0 keeps every checkpoint, so a slow poll cannot miss the first one.
+    proc = start_train(
+        corpus, exp, "train.max_steps=100000", "train.save_every=10", "train.keep_last=0"
+    )
     first = exp / "checkpoints" / "ckpt-10.pt"
     deadline = time.monotonic() + 180
     while not first.exists() and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.2)
+    assert proc.poll() is None and first.exists(), "training ended or stalled before ckpt-10"
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err[-2000:]
