@@ -112,6 +112,10 @@ def row_from_exp_dir(exp_dir: Path) -> dict:
         "parallel": int(parallel) if parallel else None,
         "command": _text(exp_dir / "command.txt"),
         "wer": read_wers(exp_dir / "decode"),
+        "wer_chunked": {
+            d.name.removeprefix("chunk-"): read_wers(d)
+            for d in sorted((exp_dir / "decode").glob("chunk-*s"))
+        },
         "median_step_ms": statistics.median(step_ms) if step_ms else None,
         "spikes": spikes,
         "spike_steps": [train[i]["step"] for i in spike_steps],
@@ -182,7 +186,9 @@ def markdown(rows: dict, plots: dict[str, str]) -> str:
     ]
     sizes = ", ".join(f"{_label(s)} {n}" for s, n in zip(buckets + long, words, strict=True))
     out += ["", f"Reference words per set: {sizes}."]
-    out += ["", f"![WER by length]({plots['wer']})", "", "### Training", ""]
+    out += ["", f"![WER by length]({plots['wer']})", ""]
+    out += _chunked_table(rows, long)
+    out += ["### Training", ""]
     header = [
         "row",
         "params (M)",
@@ -216,6 +222,37 @@ def markdown(rows: dict, plots: dict[str, str]) -> str:
         "```",
     ]
     return "\n".join(out) + "\n"
+
+
+def _chunked_table(rows: dict, long: list[str]) -> list[str]:
+    """Long-form windows decoded in one pass against in chunks (``sigasr decode
+    --chunk-seconds``), for the rows that have chunked results; empty when none has."""
+    chunks = sorted({c for r in rows.values() for c in r.get("wer_chunked", {})}, key=_seconds)
+    with_chunks = {n: r for n, r in rows.items() if r.get("wer_chunked")}
+    if not chunks or not long:
+        return []
+    header = ["row", *(f"{_label(s)}: {mode}" for s in long for mode in ("one pass", *chunks))]
+    lines = []
+    for n, r in with_chunks.items():
+        cells = []
+        for s in long:
+            cells.append(_cell(r["wer"].get(s, {}).get("wer")))
+            cells += [_cell(r["wer_chunked"].get(c, {}).get(s, {}).get("wer")) for c in chunks]
+        lines.append([n, *cells])
+    out = ["### WER (%) of long-form windows: one pass against chunks", ""]
+    out += _table(header, lines)
+    out += [
+        "",
+        "Chunked: `sigasr decode --chunk-seconds S` (4 s of context on each side of a chunk, "
+        "outputs stitched at the frame level), as `sigasr transcribe` decodes audio that does "
+        "not fit one pass.",
+        "",
+    ]
+    return out
+
+
+def _seconds(label: str) -> float:
+    return float(label.removesuffix("s"))
 
 
 def _wers(row: dict, sets: list[str]) -> list[str]:

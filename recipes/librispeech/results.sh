@@ -4,12 +4,14 @@
 #
 #   bash recipes/librispeech/results.sh [--stage N] [--stop-stage M] [--rows "ROW ..."]
 #        [--steps N] [--max-duration SEC] [--parallel N] [--hours H] [--seed S]
-#        [--eval-minutes M] [--talk-rounds R] [--long-form "SEC ..."] [--jobs N]
+#        [--eval-minutes M] [--talk-rounds R] [--long-form "SEC ..."] [--chunk-seconds S]
+#        [--jobs N]
 #        [--work-dir DIR] [--report-dir DIR] [--merge JSON] [-- OVERRIDE ...]
 #
 # Stages: 0 demo corpus (H hours of training speech), 1 manifests, fbank and tokenizer,
 #         2 TED-LIUM buckets and long-form windows, 3 train the rows (N at a time on one GPU),
-#         4 decode every row on every set, 5 report (results.md, results.json, img/*.png, and
+#         4 decode every row on every set (long-form windows in one pass and in S-second
+#         chunks), 5 report (results.md, results.json, img/*.png, and
 #         runs/ROW/: each row's config, metrics.jsonl, logs and WER summaries).
 # Rows are conf/results/<row>.yaml (default: all); OVERRIDEs after -- apply to every row.
 set -euo pipefail
@@ -30,13 +32,14 @@ seed=0
 eval_minutes=10
 talk_rounds=6
 long_form="60 120 300"
+chunk_seconds=30
 jobs="$(nproc)"
 work_dir="$PWD/grid"
 report_dir=""
 merge=()
 overrides=()
 
-usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
     case "$1" in
         --stage) stage="$2"; shift 2 ;;
@@ -50,6 +53,7 @@ while [ $# -gt 0 ]; do
         --eval-minutes) eval_minutes="$2"; shift 2 ;;
         --talk-rounds) talk_rounds="$2"; shift 2 ;;
         --long-form) long_form="$2"; shift 2 ;;
+        --chunk-seconds) chunk_seconds="$2"; shift 2 ;;
         --jobs) jobs="$2"; shift 2 ;;
         --work-dir) work_dir="$2"; shift 2 ;;
         --report-dir) report_dir="$2"; shift 2 ;;
@@ -81,7 +85,7 @@ cd "$work_dir"
 row_command() {
     echo "bash recipes/librispeech/results.sh --rows $1 --steps $steps --max-duration" \
         "$max_duration --hours $hours --seed $seed --eval-minutes $eval_minutes" \
-        "--talk-rounds $talk_rounds --long-form \"$long_form\"" \
+        "--talk-rounds $talk_rounds --long-form \"$long_form\" --chunk-seconds $chunk_seconds" \
         "${overrides[@]+-- ${overrides[*]}}"
 }
 
@@ -131,6 +135,8 @@ decode_row() {
     sigasr decode --exp-dir "exp/$row" --test-sets dev-clean dev-other test-clean test-other
     sigasr decode --exp-dir "exp/$row" --bucket all
     sigasr decode --exp-dir "exp/$row" --test-sets "${long_sets[@]}"
+    sigasr decode --exp-dir "exp/$row" --test-sets "${long_sets[@]}" \
+        --chunk-seconds "$chunk_seconds"
 }
 
 parts=(train-clean-100 dev-clean dev-other test-clean test-other)

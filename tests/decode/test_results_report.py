@@ -16,9 +16,10 @@ report = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(report)
 
 
-def _decoded(exp_dir, wers: dict[str, tuple[str, str]]) -> None:
+def _decoded(exp_dir, wers: dict[str, tuple[str, str]], folder: str = "") -> None:
     for name, (ref, hyp) in wers.items():
-        write_results(exp_dir / "decode", name, score([f"{name}-0"], [ref], [hyp]), "step-8-avg-2")
+        scored = score([f"{name}-0"], [ref], [hyp])
+        write_results(exp_dir / "decode" / folder, name, scored, "step-8-avg-2")
 
 
 def test_spike_rule():
@@ -37,6 +38,8 @@ def test_report_tables_plots_and_merge(corpus, tmp_path):
     (first / "parallel.txt").write_text("2\n")
     _decoded(first, {"test-clean": ("A B C D", "A B X D"), "tedlium-30s+": ("A B", "A B"),
                      "tedlium-long-300s": ("A B", "B"), "tedlium-long-60s": ("A", "A")})  # fmt: skip
+    _decoded(first, {"tedlium-long-300s": ("A B", "A B"), "tedlium-long-60s": ("A", "B")},
+             folder="chunk-30s")  # fmt: skip
 
     second = tmp_path / "exp" / "softmax_row"
     shutil.copytree(first, second, ignore=shutil.ignore_patterns("decode", "command.txt"))
@@ -79,6 +82,10 @@ def test_report_tables_plots_and_merge(corpus, tmp_path):
     assert "| sigmoid_row | sigmoid | alibi | -log n | no | - | - | - | 25.00 | - |" in md
     assert "| row | 30s+ | 60s (long) | 300s (long) |" in md
     assert "| sigmoid_row | 0.00 | 0.00 | 50.00 |" in md  # long-form sets in length order
+    # one pass against chunks, for the row that has chunked results only
+    assert "| row | 60s: one pass | 60s: 30s | 300s: one pass | 300s: 30s |" in md
+    assert "| sigmoid_row | 0.00 | 100.00 | 50.00 | 0.00 |" in md
+    assert sig["wer_chunked"]["30s"]["tedlium-long-300s"]["wer"] == 0.0
     assert "results.sh --rows sigmoid_row" in md and "# softmax_row: no command recorded" in md
     for name in ("results-wer-by-length.png", "results-loss.png", "results-grad-norm.png"):
         assert (docs / "img" / name).stat().st_size > 10_000
