@@ -134,9 +134,10 @@ decode_row() {
     local row="$1"
     sigasr decode --exp-dir "exp/$row" --test-sets dev-clean dev-other test-clean test-other
     sigasr decode --exp-dir "exp/$row" --bucket all
-    sigasr decode --exp-dir "exp/$row" --test-sets "${long_sets[@]}"
+    # Chunks first: a one pass that runs out of memory still leaves the chunked results.
     sigasr decode --exp-dir "exp/$row" --test-sets "${long_sets[@]}" \
         --chunk-seconds "$chunk_seconds"
+    sigasr decode --exp-dir "exp/$row" --test-sets "${long_sets[@]}"
 }
 
 parts=(train-clean-100 dev-clean dev-other test-clean test-other)
