@@ -76,6 +76,15 @@ done
 read -r -a durations <<<"$long_form"
 long_sets=()
 for d in "${durations[@]}"; do long_sets+=("tedlium-long-${d}s"); done
+if [ "$stage" -le 0 ]; then  # the talks of stage 0 must be long enough for stage 2's windows
+    need="$(python -c "from sigasr.data.demo.tedlium_layout import rounds_for
+print(max(rounds_for(float(d)) for d in '${durations[*]}'.split()))")"
+    if [ "$talk_rounds" -lt "$need" ]; then
+        echo "results.sh: --long-form \"$long_form\" needs talks of --talk-rounds $need or more" \
+            "(about 77 s a round); got $talk_rounds" >&2
+        exit 2
+    fi
+fi
 report_dir="${report_dir:-$work_dir/report}"
 corpus="$work_dir/download/demo"
 mkdir -p "$work_dir"

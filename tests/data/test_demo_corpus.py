@@ -8,6 +8,12 @@ from lhotse.recipes import prepare_librispeech, prepare_tedlium
 
 from sigasr.data.buckets import BUCKETS, bucket_of
 from sigasr.data.demo.corpus import write_demo_corpus
+from sigasr.data.demo.tedlium_layout import (
+    ROUND_SECONDS,
+    TALKS_PER_PART,
+    rounds_for,
+    write_tedlium,
+)
 from sigasr.data.demo.text import SentenceSampler
 
 PARTS = ["train-clean-100", "dev-clean", "dev-other", "test-clean", "test-other"]
@@ -82,3 +88,18 @@ def test_unknown_voice_is_named():
 
     with pytest.raises(ESpeakError, match="no-such-voice"):
         ESpeak().synthesize("HI", "no-such-voice", 170, 50)
+
+
+@pytest.mark.parametrize("seconds", [150.0])
+def test_rounds_for_makes_every_talk_hold_a_window(tmp_path, seconds):
+    rounds = rounds_for(seconds)
+    write_tedlium(tmp_path, SentenceSampler(500, np.random.default_rng(5)), np.random.default_rng(5),
+                  seed=5, rounds=rounds, num_jobs=2)  # fmt: skip
+    stms = sorted(tmp_path.rglob("*.stm"))
+    assert len(stms) == 2 * TALKS_PER_PART
+    for stm in stms:
+        lines = [line.split() for line in stm.read_text().splitlines()]
+        spoken = [(float(f[3]), float(f[4])) for f in lines if f[2] != "inter_segment_gap"]
+        assert spoken[-1][1] - spoken[0][0] >= seconds, stm.name
+        assert len(spoken) == 4 * rounds
+        assert spoken[-1][1] / rounds >= ROUND_SECONDS  # the round length rounds_for assumes

@@ -50,3 +50,10 @@ def test_unknown_row_is_refused(tmp_path):
     proc = results_sh("--rows", "sigmoid_alibi_logn nope", cwd=tmp_path)
     assert proc.returncode == 2
     assert "no row config" in proc.stderr and "nope.yaml" in proc.stderr
+
+
+def test_talks_too_short_for_the_long_form_windows_are_refused(tmp_path):
+    proc = results_sh("--talk-rounds", "42", "--long-form", "300 3600", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "--talk-rounds 53 or more" in proc.stderr and "got 42" in proc.stderr
+    assert not (tmp_path / "grid").exists()  # refused before any work

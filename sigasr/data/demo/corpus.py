@@ -31,7 +31,7 @@ def write_demo_corpus(
     (synthetic noise and music, ``musan_minutes`` of it), deterministic per seed.
 
     ``hours`` of training speech, ``eval_minutes`` per dev/test part, TED talks of
-    ``talk_rounds`` times four segments (about 86 s each round); ``num_jobs`` synthesis
+    ``talk_rounds`` times four segments (about 77 s each round); ``num_jobs`` synthesis
     processes, which do not change the output. Returns timing figures: seconds of audio, wall
     seconds and the real-time factor.
     """
@@ -58,7 +58,8 @@ def add_prepare_arguments(parser) -> None:
         "--talk-rounds",
         type=int,
         default=1,
-        help="TED talk length in rounds of four segments (~86 s each); 4 or more for 300 s",
+        help="TED talk length in rounds of four segments (~77 s each); long-form windows "
+        "need 5 for 300 s, 53 for 3600 s (sigasr.data.demo.tedlium_layout.rounds_for)",
     )
     parser.add_argument(
         "--musan-minutes", type=float, default=3.0, help="minutes of noise and music (0: none)"

@@ -7,6 +7,7 @@ Transcripts are lower-case like TED-LIUM's, with an occasional ``<unk>`` in plac
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +21,16 @@ TALKS_PER_PART = 4
 SEGMENT_SECONDS = ((3.0, 7.0), (13.0, 17.0), (23.0, 27.0), (34.0, 42.0))
 UNK_PROBABILITY = 0.03
 IGNORED_NOISE_SECONDS = 2.0
+GAP_SECONDS = (0.5, 1.0)
+ROUND_SECONDS = 72.0
+"""A floor under the mean length of a talk round (its four segments, the gaps before them, the
+noise stretch) with the default 500-word vocabulary: 73-82 s seen over 3 rounds, 75-79 s over 6;
+synthesized speech runs below the segments' targets. Smaller vocabularies make shorter rounds."""
+
+
+def rounds_for(seconds: float) -> int:
+    """Talk rounds that make every demo talk hold a long-form window of ``seconds`` (5 % spare)."""
+    return max(1, math.ceil(1.05 * seconds / ROUND_SECONDS))
 
 
 def _stm_text(text: str, rng: np.random.Generator) -> str:
@@ -57,7 +68,7 @@ def write_tedlium(
         (root / "legacy" / part / "stm").mkdir(parents=True, exist_ok=True)
         pieces, lines, t = [], [], 0.0
         for i, utt in enumerate(utts):
-            gap = np.zeros(int(rng.uniform(0.5, 1.0) * SAMPLING_RATE), dtype=np.float32)
+            gap = np.zeros(int(rng.uniform(*GAP_SECONDS) * SAMPLING_RATE), dtype=np.float32)
             speech = next(audio)
             pieces += [gap, speech]
             start = t + len(gap) / SAMPLING_RATE
