@@ -48,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         for r in results[label]:
             status = r.error or f"{r.median_s * 1e3:.0f} ms, {r.peak_bytes / 1e9:.2f} GB peak RSS"
             print(f"  {r.seconds_audio:g} s: {status}", flush=True)
+        print(f"  after: {load_line()}", flush=True)
     print(f"\n{args.config}, batch 1; {machine_line('cpu', args.threads)}; after: {load_line()}")
     print(
         "\n| audio (s) | variant | pass (ms) | RTFx | peak RSS (GB) | compile (s) | vs softmax alibi |"
