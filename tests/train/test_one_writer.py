@@ -24,7 +24,14 @@ def start_train(corpus, exp, *overrides):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_default_sigint,
     )
+
+
+def _default_sigint():
+    """SIGINT as a terminal delivers it: a suite run as a shell's background job (``cmd &``)
+    inherits SIGINT ignored, and Python then installs no KeyboardInterrupt handler."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def test_two_trains_a_second_apart_on_one_exp_dir(corpus, tmp_path):
