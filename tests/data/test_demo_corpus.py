@@ -90,8 +90,8 @@ def test_unknown_voice_is_named():
         ESpeak().synthesize("HI", "no-such-voice", 170, 50)
 
 
-@pytest.mark.parametrize("seconds", [150.0])
-def test_rounds_for_makes_every_talk_hold_a_window(tmp_path, seconds):
+def test_rounds_for_makes_every_talk_hold_a_window(tmp_path):
+    seconds = 150.0
     rounds = rounds_for(seconds)
     write_tedlium(tmp_path, SentenceSampler(500, np.random.default_rng(5)), np.random.default_rng(5),
                   seed=5, rounds=rounds, num_jobs=2)  # fmt: skip
