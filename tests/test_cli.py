@@ -45,6 +45,27 @@ def test_recipe_rejects_unknown_options(tmp_path):
     assert "unknown option '--bogus'" in proc.stderr
 
 
+def test_recipe_demo_words_sets_the_corpus_vocabulary(tmp_path):
+    """run.sh --words reaches `sigasr demo-data --vocab-size`: the training text of a tiny demo
+    corpus uses at most that many distinct words (the default 500 gives more here)."""
+    proc = subprocess.run(
+        ["bash", str(ROOT / "recipes/librispeech/run.sh"), "--demo", "--hours", "0.01",
+         "--words", "40", "--stop-stage", "0"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    train = tmp_path / "demo/download/demo/LibriSpeech/train-clean-100"
+    words = {
+        word
+        for path in train.rglob("*.trans.txt")
+        for line in path.read_text().splitlines()
+        for word in line.split()[1:]
+    }
+    assert 20 < len(words) <= 40
+
+
 def test_recipe_stage_range_selects_nothing(tmp_path):
     proc = subprocess.run(
         ["bash", str(ROOT / "recipes/librispeech/run.sh"), "--demo", "--stage", "11"],

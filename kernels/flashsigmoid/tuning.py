@@ -21,9 +21,16 @@ masked step, and the picks differ."""
 
 def tuning_bench(kernel_call, quantiles):
     """The autotuner's timer: CUDA-graph replays, the GPU's time alone, as the benchmark
-    tables and a captured training step see it."""
+    tables and a captured training step see it.
+
+    ``do_bench_cudagraph`` launches the candidates on a stream of its own that does not wait
+    for the caller's, so the current stream is drained first: otherwise a candidate reads
+    inputs (q, k, v, seq_lens) that queued kernels have not written yet, and stale lengths
+    send it out of bounds (an illegal memory access in a busy training step)."""
+    import torch
     from triton.testing import do_bench_cudagraph
 
+    torch.cuda.current_stream().synchronize()
     return do_bench_cudagraph(kernel_call, rep=20, quantiles=quantiles)
 
 

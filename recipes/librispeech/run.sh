@@ -3,15 +3,15 @@
 #
 #   bash recipes/librispeech/run.sh [--stage N] [--stop-stage M] [--demo] [--config NAME]
 #        [--corpus-dir DIR] [--tedlium-dir DIR] [--musan-dir DIR] [--nj N]
-#        [--hours H] [--seed S] [key=value ...]
+#        [--hours H] [--words W] [--seed S] [key=value ...]
 #
-# Stages: 0 download (with --demo: synthesize the demo corpus, --hours of training speech
-#         from --seed), 1 manifests, 2 features (with 0.9x/1.1x copies of the training parts
-#         when data.speed_perturb), 3 MUSAN noise cuts (when data.noise.enabled), 4 tokenizer,
-#         5 train, 6 average + decode dev/test, 7 TED-LIUM buckets, 8 the word n-gram LM
-#         that decode.lm names (LibriSpeech's official ARPA; --demo: KenLM lmplz on the
-#         training transcripts), 9 LM weight and word score tuned on dev, 10 beam and
-#         beam+LM decoding of dev/test.
+# Stages: 0 download (with --demo: synthesize the demo corpus, --hours of speech over
+#         --words distinct words from --seed), 1 manifests, 2 features (with 0.9x/1.1x copies
+#         of the training parts when data.speed_perturb), 3 MUSAN noise cuts (when
+#         data.noise.enabled), 4 tokenizer, 5 train, 6 average + decode dev/test, 7 TED-LIUM
+#         buckets, 8 the word n-gram LM that decode.lm names (LibriSpeech's official ARPA;
+#         --demo: KenLM lmplz on the training transcripts), 9 LM weight and word score tuned
+#         on dev, 10 beam and beam+LM decoding of dev/test.
 # key=value overrides of the config reach every stage that reads it (1-5, 8), e.g.
 #         train.max_steps=2000 data.max_duration=300.
 # Each finished stage leaves a .done marker under the work directory; re-running skips it.
@@ -30,6 +30,7 @@ tedlium_dir=""
 musan_dir=""
 nj=1
 hours=3
+words=500
 seed=0
 overrides=()
 work_dir="$PWD"
@@ -47,6 +48,7 @@ while [ $# -gt 0 ]; do
         --work-dir) work_dir="$2"; shift 2 ;;
         --nj) nj="$2"; shift 2 ;;
         --hours) hours="$2"; shift 2 ;;
+        --words) words="$2"; shift 2 ;;
         --seed) seed="$2"; shift 2 ;;
         -h|--help) usage; exit 0 ;;
         -*) echo "run.sh: unknown option '$1'" >&2; usage >&2; exit 2 ;;
@@ -82,7 +84,7 @@ cd "$work_dir"
 
 if $demo; then
     run_stage 0 demo-data sigasr demo-data --out "$work_dir/download/demo" --hours "$hours" \
-        --seed "$seed" --num-jobs "$nj"
+        --vocab-size "$words" --seed "$seed" --num-jobs "$nj"
 else
     run_stage 0 download sigasr prepare librispeech --download --corpus-dir "$corpus_dir" \
         --parts "${parts[@]}" --manifest-dir data/manifests --stop-after download

@@ -3,6 +3,7 @@ sets, SentencePiece tokens, word n-gram LMs."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from sigasr.cli import prepare_lm
@@ -63,7 +64,7 @@ def run_long_form(args) -> int:
 
 def run_tokenizer(args) -> int:
     from sigasr.config import load_config
-    from sigasr.data.tokenizer import train_tokenizer
+    from sigasr.data.tokenizer import train_tokenizer, word_level_warning
 
     data = load_config(args.config, args.overrides).data
     token_type = args.type or data.token_type
@@ -87,4 +88,7 @@ def run_tokenizer(args) -> int:
         f"tokenizer: {token_type} with {pieces} pieces{asked} and the CTC blank, "
         f"{tokenizer.vocab_size} tokens, in {lang_dir}"
     )
+    warning = word_level_warning(lang_dir / "transcripts.txt", pieces, token_type)
+    if warning:
+        print(warning, file=sys.stderr)
     return 0

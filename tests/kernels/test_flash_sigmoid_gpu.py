@@ -93,6 +93,35 @@ def test_autotuned_tiles_match_reference(monkeypatch, causal):
     assert_matches_oracle(out, (q, k, v, bias), oracle(q, k, v, seq_lens, bias, slopes, causal))
 
 
+def test_autotuning_waits_for_queued_inputs(monkeypatch, tmp_path):
+    """Tuning a new key while the stream is busy, as in a training step: the seq_lens that
+    the call reads are still queued behind a long kernel, in memory that holds stale huge
+    lengths. The candidates run on the autotuner's own stream and must wait for them, or
+    they read out of bounds (an illegal memory access)."""
+    from flashsigmoid import backward, forward
+
+    monkeypatch.setenv("FLASHSIGMOID_AUTOTUNE", "1")
+    monkeypatch.setenv("FLASHSIGMOID_TMA", "0")  # pointer loads, bounded by seq_lens only
+    monkeypatch.setenv("FLASHSIGMOID_HOPPER", "0")  # the Triton kernels, which autotune
+    monkeypatch.setenv("TRITON_CACHE_DIR", str(tmp_path))  # no stored picks: tune
+    monkeypatch.setattr(tuning, "_TUNED", {})
+    monkeypatch.setattr(forward._forward_tuned, "cache", {})
+    monkeypatch.setattr(backward._backward_tuned, "cache", {})
+    q, k, v, lens, _, slopes = make_problem(
+        4, 900, 4, 64, torch.bfloat16, "cuda", seed=21, alibi=True, bias_kind="none"
+    )
+    lens = lens.to(torch.int32)
+    stale = torch.full_like(lens, 1 << 30)
+    del stale  # its block goes back to the allocator, which hands it to the clone below
+    torch.cuda._sleep(1_000_000_000)  # about half a second of a busy stream
+    seq_lens = lens.clone()  # queued behind the sleep
+    out = flashsigmoid.flash_sigmoid_attn(
+        q, k, v, seq_lens=seq_lens, bias="log_n", alibi_slopes=slopes
+    )
+    want = oracle(q, k, v, lens, flashsigmoid.log_n_bias(lens), slopes, False)
+    assert_matches_oracle(out, (q, k, v, None), want)
+
+
 def test_padded_and_unpadded_batches_tune_apart(monkeypatch):
     """The autotuner keys on padding: a padded batch after an unpadded one of the same length
     bucket tunes its own tiles (the picks differ), and both stay right."""
