@@ -4,7 +4,7 @@ every variant runs in its own process and lands in the table, or says why it did
 import re
 
 from sigasr.benchmarks import cpu, one_pass
-from sigasr.benchmarks.passes import VARIANTS, run_variant
+from sigasr.benchmarks.passes import VARIANTS, PassResult, run_variant
 
 DEMO = "recipes/librispeech/conf/demo.yaml"
 
@@ -33,12 +33,24 @@ def test_compare_runs_every_variant_on_the_cpu(capsys):
 
 
 def test_bench_cpu_table(capsys):
-    argv = ["--seconds", "0.5", "--threads", "1", "--repeats", "1", "--config", DEMO]
+    argv = ["--seconds", "0.5", "--threads", "1", "--repeats", "1", "--rounds", "2",
+            "--config", DEMO]  # fmt: skip
     assert cpu.main([*argv, "--variants", "sigmoid alibi", cpu.BASELINE]) == 0
     out = capsys.readouterr().out
     assert "load average" in out and "1 threads" in out
+    assert "sigmoid alibi (round 2 of 2)" in out and "median of 2 rounds" in out
     (sig, soft) = _rows(out)
     assert sig[1] == "sigmoid alibi" and float(sig[2]) > 0 and soft[6] == "1.00x"
+
+
+def test_rounds_keep_the_median_round():
+    def result(ms, error=""):
+        return PassResult("v", 10.0, median_s=ms / 1e3, error=error)
+
+    rounds = [result(30), result(10), result(0, "out of memory"), result(20), result(50)]
+    assert cpu._median_round(rounds).median_s == 0.020  # of 10, 20, 30, 50: the lower middle
+    failed = [result(0, "process ended with 1"), result(0, "out of memory")]
+    assert cpu._median_round(failed).error == "process ended with 1"
 
 
 def test_a_child_that_dies_is_reported_for_each_length():

@@ -36,20 +36,35 @@ def main(argv: list[str] | None = None) -> int:
         "--variants", nargs="+", default=DEFAULT_VARIANTS, choices=sorted(VARIANTS),
         metavar="VARIANT", help=f"of: {'; '.join(VARIANTS)}",
     )  # fmt: skip
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="runs of every variant in turn; the median is kept"
+    )
     args = parser.parse_args(argv)
     print(f"before: {load_line()}", flush=True)
-    results = {}
-    for label in args.variants:
-        print(f"{label} ...", flush=True)
-        results[label] = run_variant(
-            VARIANTS[label], args.seconds, config=args.config, device="cpu",
-            threads=args.threads, repeats=args.repeats,
-        )  # fmt: skip
-        for r in results[label]:
-            status = r.error or f"{r.median_s * 1e3:.0f} ms, {r.peak_bytes / 1e9:.2f} GB peak RSS"
-            print(f"  {r.seconds_audio:g} s: {status}", flush=True)
-        print(f"  after: {load_line()}", flush=True)
-    print(f"\n{args.config}, batch 1; {machine_line('cpu', args.threads)}; after: {load_line()}")
+    rounds = {label: [] for label in args.variants}
+    for n in range(args.rounds):
+        for label in args.variants:
+            print(f"{label} (round {n + 1} of {args.rounds}) ...", flush=True)
+            rows = run_variant(
+                VARIANTS[label], args.seconds, config=args.config, device="cpu",
+                threads=args.threads, repeats=args.repeats,
+            )  # fmt: skip
+            rounds[label].append(rows)
+            for r in rows:
+                status = (
+                    r.error or f"{r.median_s * 1e3:.0f} ms, {r.peak_bytes / 1e9:.2f} GB peak RSS"
+                )
+                print(f"  {r.seconds_audio:g} s: {status}", flush=True)
+            print(f"  after: {load_line()}", flush=True)
+    results = {
+        label: [_median_round(runs) for runs in zip(*per_round, strict=True)]
+        for label, per_round in rounds.items()
+    }
+    rounds_note = f"; median of {args.rounds} rounds" if args.rounds > 1 else ""
+    print(
+        f"\n{args.config}, batch 1; {machine_line('cpu', args.threads)}{rounds_note}; "
+        f"after: {load_line()}"
+    )
     print(
         "\n| audio (s) | variant | pass (ms) | RTFx | peak RSS (GB) | compile (s) | vs softmax alibi |"
     )
@@ -68,3 +83,10 @@ def main(argv: list[str] | None = None) -> int:
                 f"{r.peak_bytes / 1e9:.2f} | {compile_s} | {ratio} |"
             )
     return 0
+
+
+def _median_round(runs):
+    """Of one variant's results for one length over the rounds, the one with the median time
+    (the lower middle for an even count); a failed round counts only if all failed."""
+    ok = sorted((r for r in runs if not r.error), key=lambda r: r.median_s)
+    return ok[(len(ok) - 1) // 2] if ok else runs[0]
