@@ -93,11 +93,12 @@ def test_autotuned_tiles_match_reference(monkeypatch, causal):
     assert_matches_oracle(out, (q, k, v, bias), oracle(q, k, v, seq_lens, bias, slopes, causal))
 
 
-def test_autotuning_waits_for_queued_inputs(monkeypatch, tmp_path):
-    """Tuning a new key while the stream is busy, as in a training step: the seq_lens that
-    the call reads are still queued behind a long kernel, in memory that holds stale huge
-    lengths. The candidates run on the autotuner's own stream and must wait for them, or
-    they read out of bounds (an illegal memory access)."""
+def test_autotuning_on_a_busy_stream(monkeypatch, tmp_path):
+    """Tuning a new key while the stream is busy, as in a training step, gives the right
+    output: the seq_lens that the call reads are still queued behind a long kernel, in memory
+    that held stale huge lengths. The timer drains the stream before the candidates run on
+    their own stream. On an H100 this setup does not reproduce the illegal memory access that
+    a training step hit without the drain (it passes either way)."""
     from flashsigmoid import backward, forward
 
     monkeypatch.setenv("FLASHSIGMOID_AUTOTUNE", "1")
