@@ -70,8 +70,7 @@ WORDS_PER_PIECE_MIN = 4
 """Fewer distinct training words per piece than this leaves BPE or unigram pieces close to
 whole words, which CTC learns slowly. On the 500-word demo corpus (a 3 M Conformer, 60 s
 batches, lr 3e-3) characters left the all-blank phase after about 50 steps, 100 BPE pieces
-(5 words per piece) after about 100, and 500 pieces (1.3 pieces per word) not in 250; the
-105 M recipe with 500 pieces did not in 500 steps on a GPU."""
+(5 words per piece) after about 100, and 500 pieces (1.3 pieces per word) not in 250."""
 
 
 def word_level_warning(transcripts: Path, pieces: int, token_type: str) -> str | None:
