@@ -75,3 +75,30 @@ def test_recipe_stage_range_selects_nothing(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     assert "== stage" not in proc.stdout
+
+
+def test_recipe_keeps_experiment_stages_per_config(tmp_path):
+    """A finished stage 5 of one config does not skip training another config on the same
+    data; its own marker in exp/<config> does."""
+    work = tmp_path / "demo"
+    (work / "exp/conformer_ctc_100m").mkdir(parents=True)
+    (work / "exp/conformer_ctc_100m/.stage5.train.done").touch()
+
+    def stage5(config):
+        return subprocess.run(
+            ["bash", str(ROOT / "recipes/librispeech/run.sh"), "--demo", "--config", config,
+             "--stage", "5", "--stop-stage", "5"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+        )  # fmt: skip
+
+    done = stage5("conformer_ctc_100m")
+    assert done.returncode == 0, done.stderr
+    assert "== stage 5 (train): done before, skipped" in done.stdout
+    other = stage5("transformer_ctc_255m")
+    assert "done before" not in other.stdout
+    # It really tries to train, and fails for want of the data stages.
+    assert other.returncode != 0
+    assert "stage 5 (train) failed" in other.stderr
+    assert not (work / "exp/transformer_ctc_255m/.stage5.train.done").exists()

@@ -14,7 +14,9 @@
 #         on dev, 10 beam and beam+LM decoding of dev/test.
 # key=value overrides of the config reach every stage that reads it (1-5, 8), e.g.
 #         train.max_steps=2000 data.max_duration=300.
-# Each finished stage leaves a .done marker under the work directory; re-running skips it.
+# Each finished stage leaves a .done marker, re-running skips it: the data stages (0-4, 8)
+# in the work directory, the stages of one experiment (5-7, 9, 10) in exp/<config>, so that
+# a second --config trains and decodes on the same data.
 set -euo pipefail
 
 recipe_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -35,7 +37,7 @@ seed=0
 overrides=()
 work_dir="$PWD"
 
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
     case "$1" in
         --stage) stage="$2"; shift 2 ;;
@@ -100,6 +102,7 @@ run_stage 3 musan sigasr prepare musan --corpus-dir "$musan_dir" "${musan_args[@
     --config "$conf_file" --overrides "${overrides[@]}"
 run_stage 4 tokenizer sigasr prepare tokenizer --manifest-dir data/manifests \
     --config "$conf_file" --overrides "${overrides[@]}"
+marker_dir="$exp_dir"
 run_stage 5 train sigasr train --config "$conf_file" --exp-dir "$exp_dir" "${overrides[@]}"
 eval_sets=(dev-clean dev-other test-clean test-other)
 run_stage 6 decode sigasr decode --exp-dir "$exp_dir" --test-sets "${eval_sets[@]}"
@@ -120,11 +123,13 @@ decode_lm() {
             return
     done
 }
+marker_dir="$work_dir"
 if $demo; then
     run_stage 8 lm demo_lm
 else
     run_stage 8 lm sigasr prepare librispeech-lm --lm-dir data/lm --models 3-gram.pruned.1e-7
 fi
+marker_dir="$exp_dir"
 run_stage 9 lm-tune sigasr tune-lm --exp-dir "$exp_dir"
 run_stage 10 decode-lm decode_lm
 echo "== all stages from $stage to $stop_stage done in ${SECONDS} s; results under $exp_dir/decode"
