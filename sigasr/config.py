@@ -206,6 +206,7 @@ class DecodeConfig:
     beam: int = 50  # hypotheses kept after each frame
     beam_threshold: float = 25.0  # drop hypotheses this far (log-prob) below the best
     beam_size_token: int = 0  # the most likely tokens tried per frame; 0: all of them
+    search_jobs: int = 0  # beam: utterances searched at once, in processes; 0: all usable cores
     lm: str = ""  # beam-lm: word n-gram, ARPA (.arpa or .arpa.gz) or KenLM binary
     lexicon: str = ""  # beam-lm: word spellings; empty: spelled from the ARPA's words
     # beam-lm: null takes the values `sigasr tune-lm` wrote to <exp-dir>/decode/lm_tuning.yaml
@@ -403,6 +404,7 @@ _RANGES = {  # config key: (holds, what it must be)
     "decode.beam": _at_least(1),
     "decode.beam_threshold": _positive(),
     "decode.beam_size_token": _at_least(0),  # 0: all
+    "decode.search_jobs": _at_least(0),  # 0: all usable cores
 }
 
 

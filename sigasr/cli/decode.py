@@ -149,7 +149,7 @@ def decode(args) -> int:
     from sigasr.data.audio_backend import use_libsndfile
     from sigasr.data.corpora import load_set
     from sigasr.decode.buckets_plot import plot_wer_by_bucket
-    from sigasr.decode.methods import build_decoder
+    from sigasr.decode.methods import build_decoder, closing_decoder
     from sigasr.decode.recognize import recognize
     from sigasr.decode.scoring import model_tag, score, wer_line, write_results
     from sigasr.runtime import resolve_device
@@ -173,43 +173,43 @@ def decode(args) -> int:
     }
     from sigasr.data.loaders import eval_dataloader
 
-    decoder = build_decoder(args.method, tokenizer, args)
     max_duration = args.max_duration or cfg.decode.max_duration
     num_workers = cfg.data.num_workers if args.num_workers is None else args.num_workers
     decode_dir, chunking = results_dir(exp_dir, args)
     results = {}
-    for label, name in sets:
-        if len(cuts[name]) == 0:
-            print(f"[{name}] no segment of the corpus falls in this bucket; nothing to decode")
-            continue
-        # Similar lengths batched together pad least; results keep the manifest's order.
-        longest_first = cuts[name].sort_by_duration(ascending=False)
-        loader = eval_dataloader(
-            cfg.data, longest_first, max_duration, num_workers=num_workers, audio=True
-        )
-        rec = recognize(
-            model,
-            loader,
-            tokenizer,
-            device,
-            cfg.train.amp,
-            desc=name,
-            decoder=decoder,
-            total=len(cuts[name]),
-            chunking=chunking,
-        )
-        rec.sort_as(list(cuts[name].ids))
-        with rec.times("scoring"):
-            scored = score(rec.cut_ids, rec.refs, rec.hyps)
-            write_results(decode_dir, name, scored, tag)
-        results[label] = (scored, rec)
-        print(wer_line(name, scored.stats))
-        print(
-            f"[{name}] {len(rec.cut_ids)} utterances, {rec.audio_seconds / 3600:.2f} h, "
-            f"RTFx {rec.rtfx:.1f} ({args.method}, audio loading and features included, "
-            f"scoring not; {device.type}, {num_workers} loader workers)"
-        )
-        print(f"[{name}] time: {rec.times.summary()}")
+    with closing_decoder(build_decoder(args.method, tokenizer, args)) as decoder:
+        for label, name in sets:
+            if len(cuts[name]) == 0:
+                print(f"[{name}] no segment of the corpus falls in this bucket; nothing to decode")
+                continue
+            # Similar lengths batched together pad least; results keep the manifest's order.
+            longest_first = cuts[name].sort_by_duration(ascending=False)
+            loader = eval_dataloader(
+                cfg.data, longest_first, max_duration, num_workers=num_workers, audio=True
+            )
+            rec = recognize(
+                model,
+                loader,
+                tokenizer,
+                device,
+                cfg.train.amp,
+                desc=name,
+                decoder=decoder,
+                total=len(cuts[name]),
+                chunking=chunking,
+            )
+            rec.sort_as(list(cuts[name].ids))
+            with rec.times("scoring"):
+                scored = score(rec.cut_ids, rec.refs, rec.hyps)
+                write_results(decode_dir, name, scored, tag)
+            results[label] = (scored, rec)
+            print(wer_line(name, scored.stats))
+            print(
+                f"[{name}] {len(rec.cut_ids)} utterances, {rec.audio_seconds / 3600:.2f} h, "
+                f"RTFx {rec.rtfx:.1f} ({args.method}, audio loading and features included, "
+                f"scoring not; {device.type}, {num_workers} loader workers)"
+            )
+            print(f"[{name}] time: {rec.times.summary()}")
     if every_bucket:
         print_bucket_table(results, [label for label, _ in sets])
         png = plot_wer_by_bucket(

@@ -2,9 +2,9 @@
 
 The model runs once over each dev set; the beam search with the LM then decodes its
 log-probabilities once per (LM weight, word score) pair of the grid
-(``decode.tune_lm_weights`` x ``decode.tune_word_scores``). The pair with the lowest WER over
-all dev sets goes to ``<exp-dir>/decode/lm_tuning.yaml``, where ``sigasr decode --method
-beam-lm`` finds it.
+(``decode.tune_lm_weights`` x ``decode.tune_word_scores``), ``decode.search_jobs``
+utterances at once. The pair with the lowest WER over all dev sets goes to
+``<exp-dir>/decode/lm_tuning.yaml``, where ``sigasr decode --method beam-lm`` finds it.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ def register(subparsers) -> None:
 
 def tune(args) -> int:
     import tempfile
+    import time
 
     from tqdm import tqdm
 
@@ -43,7 +44,13 @@ def tune(args) -> int:
     from sigasr.data.corpora import load_set
     from sigasr.data.loaders import eval_dataloader
     from sigasr.decode.beam import CTCBeamSearch
-    from sigasr.decode.beam_methods import BEAM_KEYS, beam_options, lexicon_for, lm_path
+    from sigasr.decode.beam_methods import (
+        BEAM_KEYS,
+        beam_options,
+        lexicon_for,
+        lm_path,
+        search_jobs,
+    )
     from sigasr.decode.lm_tuning import GridPoint, LMTuning, write_tuning
     from sigasr.decode.recognize import recognize
     from sigasr.decode.scoring import score, wer_line
@@ -61,6 +68,7 @@ def tune(args) -> int:
                           args.word_scores or dec.tune_word_scores)
     )  # fmt: skip
     lm = lm_path(args)
+    jobs = search_jobs(args.search_jobs)
     cuts = {name: load_set(cfg.data.manifest_dir, name) for name in sets}
     device = resolve_device(args.device)
     model, tokenizer, _ = load_decoding_model(cfg, exp_dir, args.avg or dec.avg, device)
@@ -74,21 +82,30 @@ def tune(args) -> int:
         print(f"greedy: {wer_line(name, score(rec.cut_ids, rec.refs, rec.hyps).stats)}")
 
     points = []
+    search_seconds = 0.0
     with tempfile.TemporaryDirectory() as tmp:
         lexicon = lexicon_for(args, lm, tokenizer, Path(tmp))
         for lm_weight, word_score in tqdm(grid, desc="LM grid", unit="point"):
             options = beam_options(args, lm_weight, word_score)
-            search = CTCBeamSearch(tokenizer, options, lm, lexicon)
             errors = words = 0
-            for rec in recognized.values():
-                hyps = [tokenizer.decode(ids) for lp, n in rec.emissions for ids in search(lp, n)]
-                stats = score(rec.cut_ids, rec.refs, hyps).stats
-                errors, words = errors + stats.errors, words + stats.ref_words
+            with CTCBeamSearch(tokenizer, options, lm, lexicon, jobs) as search:
+                for rec in recognized.values():
+                    start = time.perf_counter()
+                    hyps = [tokenizer.decode(ids) for ids in search.decode_all(rec.emissions)]
+                    search_seconds += time.perf_counter() - start
+                    stats = score(rec.cut_ids, rec.refs, hyps).stats
+                    errors, words = errors + stats.errors, words + stats.ref_words
             wer = round(100.0 * errors / max(words, 1), 2)
             points.append(GridPoint(lm_weight, word_score, wer, errors, words))
 
     tuning = LMTuning.best_of(points, lm, options.beam, sets)
     print(tuning.table())
+    audio = sum(rec.audio_seconds for rec in recognized.values())
+    print(
+        f"beam search: {len(grid)} points x {audio / 3600:.2f} h of audio in "
+        f"{search_seconds:.1f} s, RTFx {len(grid) * audio / max(search_seconds, 1e-9):.1f} "
+        f"({jobs} processes)"
+    )
     path = write_tuning(exp_dir, tuning)
     print(f"chosen: lm_weight {tuning.lm_weight}, word_score {tuning.word_score}: {path}")
     return 0

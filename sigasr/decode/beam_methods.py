@@ -4,7 +4,8 @@ Every option left unset takes the default of :class:`sigasr.config.DecodeConfig`
 ``sigasr decode`` first fills unset options from the experiment's ``decode`` config section.
 
 - ``beam``: lexicon-free prefix beam search, no LM (:class:`CTCBeamSearch`); ``--beam``,
-  ``--beam-threshold`` and ``--beam-size-token`` apply to ``beam-lm`` as well.
+  ``--beam-threshold``, ``--beam-size-token`` and ``--search-jobs`` (utterances searched at
+  once, in forked processes) apply to ``beam-lm`` as well.
 - ``beam-lm``: lexicon beam search with the word n-gram ``--lm``, weighted by ``--lm-weight``
   and ``--word-score`` or, when those are unset, by the values in ``--lm-tuning`` (the file
   ``sigasr tune-lm`` writes; ``sigasr decode`` uses ``<exp-dir>/decode/lm_tuning.yaml``).
@@ -19,13 +20,15 @@ from pathlib import Path
 from sigasr.config import DecodeConfig
 from sigasr.data.tokenizer import Tokenizer
 from sigasr.decode.beam import BeamOptions, CTCBeamSearch
+from sigasr.decode.beam_pool import usable_cores
 from sigasr.decode.lm_tuning import read_tuning
-from sigasr.errors import LMError
+from sigasr.errors import LMError, UsageError
 from sigasr.lm.arpa import is_arpa, unigrams
 from sigasr.lm.lexicon import write_lexicon
 
 # Option name -> the DecodeConfig key it overrides (the same name).
-BEAM_KEYS = ("beam", "beam_threshold", "beam_size_token")
+SEARCH_KEYS = ("beam", "beam_threshold", "beam_size_token")
+BEAM_KEYS = (*SEARCH_KEYS, "search_jobs")
 BEAM_LM_KEYS = ("lm", "lexicon", "lm_weight", "word_score")
 
 
@@ -36,6 +39,11 @@ def add_beam_arguments(group) -> None:
     )
     group.add_argument(
         "--beam-size-token", type=int, help="decode.beam_size_token: tokens tried per frame"
+    )
+    group.add_argument(
+        "--search-jobs",
+        type=int,
+        help="decode.search_jobs: utterances searched at once, in processes (0: all cores)",
     )
 
 
@@ -56,8 +64,18 @@ def beam_options(
     options: argparse.Namespace, lm_weight: float = 0.0, word_score: float = 0.0
 ) -> BeamOptions:
     """The search settings of ``options`` with the given LM weight and word score."""
-    beam, threshold, size_token = (_option(options, k) for k in BEAM_KEYS)
+    beam, threshold, size_token = (_option(options, k) for k in SEARCH_KEYS)
     return BeamOptions(beam, threshold, size_token, lm_weight, word_score)
+
+
+def search_jobs(jobs: int) -> int:
+    """Search processes for ``decode.search_jobs`` / ``--search-jobs`` = ``jobs`` (0: one per
+    core this process may use)."""
+    if jobs < 0:
+        raise UsageError(
+            f"--search-jobs / 'decode.search_jobs' is {jobs}, expected 0 (all cores) or more"
+        )
+    return jobs or usable_cores()
 
 
 def lm_path(options: argparse.Namespace) -> Path:
@@ -115,19 +133,22 @@ def lm_weights(options: argparse.Namespace, lm: Path) -> tuple[float, float, str
 
 
 def build_beam(options: argparse.Namespace, tokenizer: Tokenizer) -> CTCBeamSearch:
-    search = CTCBeamSearch(tokenizer, beam_options(options))
-    print(f"search: beam {search.options.beam}, no LM")
+    jobs = search_jobs(_option(options, "search_jobs"))
+    search = CTCBeamSearch(tokenizer, beam_options(options), jobs=jobs)
+    print(f"search: beam {search.options.beam}, no LM, {jobs} processes")
     return search
 
 
 def build_beam_lm(options: argparse.Namespace, tokenizer: Tokenizer) -> CTCBeamSearch:
     lm = lm_path(options)
     lm_weight, word_score, source = lm_weights(options, lm)
+    jobs = search_jobs(_option(options, "search_jobs"))
     with tempfile.TemporaryDirectory() as tmp:  # the decoder reads the lexicon when built
         lexicon = lexicon_for(options, lm, tokenizer, Path(tmp))
-        search = CTCBeamSearch(tokenizer, beam_options(options, lm_weight, word_score), lm, lexicon)
+        beam = beam_options(options, lm_weight, word_score)
+        search = CTCBeamSearch(tokenizer, beam, lm, lexicon, jobs)
     print(
         f"search: beam {search.options.beam}, LM {lm}, lm_weight {lm_weight}, "
-        f"word_score {word_score} (from {source})"
+        f"word_score {word_score} (from {source}), {jobs} processes"
     )
     return search

@@ -10,7 +10,8 @@ the parsed options and the tokenizer.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from torch import Tensor
@@ -92,3 +93,13 @@ def build_decoder(name: str, tokenizer, options: argparse.Namespace | None = Non
         method.add_arguments(defaults.add_argument_group(name))
         options = defaults.parse_args([])
     return method.build(options, tokenizer)
+
+
+@contextmanager
+def closing_decoder(decoder: Decoder) -> Iterator[Decoder]:
+    """``decoder``, closed on leaving if it has a ``close`` (a beam search's processes)."""
+    try:
+        yield decoder
+    finally:
+        if hasattr(decoder, "close"):
+            decoder.close()

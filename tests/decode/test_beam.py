@@ -2,18 +2,24 @@
 a word LM it turns noisy per-frame scores into the words of the lexicon."""
 
 import argparse
+import os
+import signal
 
+import numpy as np
 import pytest
 import torch
 
 from sigasr.cli import main
+from sigasr.config import load_config
 from sigasr.ctc import greedy_ctc
 from sigasr.data.corpora import load_set
 from sigasr.data.tokenizer import Tokenizer
 from sigasr.decode.beam import BeamOptions, CTCBeamSearch
+from sigasr.decode.beam_methods import search_jobs
+from sigasr.decode.beam_pool import ForkPool
 from sigasr.decode.methods import build_decoder
 from sigasr.decode.scoring import score
-from sigasr.errors import LMError
+from sigasr.errors import ConfigError, LMError, UsageError
 from sigasr.lm.arpa import unigrams
 from sigasr.lm.lexicon import write_lexicon
 from tools.tiny_corpus import DEMO_CONFIG
@@ -78,12 +84,19 @@ def test_word_lm_corrects_what_greedy_and_beam_get_wrong(corpus, kenlm, tmp_path
 
     greedy = wer(greedy_ctc)
     beam = wer(CTCBeamSearch(tok, BeamOptions(beam=20, beam_threshold=15)))
-    with_lm = wer(
-        CTCBeamSearch(tok, BeamOptions(20, 15, lm_weight=1.0, word_score=0.0), arpa, lexicon)
-    )
+    with_lm_options = BeamOptions(20, 15, lm_weight=1.0, word_score=0.0)
+    with_lm = wer(CTCBeamSearch(tok, with_lm_options, arpa, lexicon))
     assert greedy > 40  # the confusions hurt
     assert beam <= greedy
     assert with_lm < greedy / 2
+
+    # Two processes find what one does, in the same order, with and without the LM.
+    for lm, lex, options in ((None, None, BeamOptions(20, 15)), (arpa, lexicon, with_lm_options)):
+        serial = CTCBeamSearch(tok, options, lm, lex)(log_probs, lengths)
+        with CTCBeamSearch(tok, options, lm, lex, jobs=2) as pooled:
+            assert pooled(log_probs, lengths) == serial
+            halves = [(log_probs[:10], lengths[:10]), (log_probs[10:], lengths[10:])]
+            assert pooled.decode_all(halves) == serial
 
 
 def test_lexicon_leaves_out_words_the_tokens_cannot_spell(corpus, tmp_path):
@@ -107,3 +120,32 @@ def test_methods_table_builds_the_beam_rows_and_names_what_beam_lm_lacks(corpus,
                                  lm_tuning=None)  # fmt: skip
     with pytest.raises(LMError, match="needs --lm-weight and --word-score, or --lm-tuning"):
         build_decoder("beam-lm", tok, options)
+
+
+def frames_or_die(emissions: np.ndarray) -> list[int]:
+    """A stand-in search: the frame count, or the process dies on a negative first value."""
+    if emissions[0, 0] < 0:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return [len(emissions)]
+
+
+def test_a_dead_search_process_is_an_error_and_the_pool_starts_again():
+    ok, deadly = np.zeros((3, 2), np.float32), np.full((5, 2), -1.0, np.float32)
+    with ForkPool(frames_or_die, jobs=2) as pool:
+        assert pool.map([ok, ok[:1], ok[:2]]) == [[3], [1], [2]]
+        with pytest.raises(RuntimeError, match="beam-search worker process died"):
+            pool.map([ok, deadly])
+        assert pool.map([ok, ok[:1]]) == [[3], [1]]
+
+
+def test_search_jobs_is_checked_and_filled_from_the_config(corpus):
+    with pytest.raises(ConfigError, match="decode.search_jobs"):
+        load_config(overrides=["decode.search_jobs=-1"])
+    with pytest.raises(UsageError, match="--search-jobs"):
+        search_jobs(-2)
+    assert search_jobs(0) == len(os.sched_getaffinity(0))
+    assert search_jobs(3) == 3
+    tok = Tokenizer(corpus / "data/lang")
+    options = argparse.Namespace(search_jobs=2)
+    with build_decoder("beam", tok, options) as search:
+        assert search.jobs == 2
