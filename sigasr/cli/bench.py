@@ -1,5 +1,5 @@
-"""`sigasr bench attention|training|one-pass|onnx|cpu`: kernel, training, transcription and
-exported-model figures."""
+"""`sigasr bench attention|training|loader|one-pass|onnx|cpu`: kernel, training, loader,
+transcription and exported-model figures."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ def register(subparsers) -> None:
     )
     p.add_argument(
         "what",
-        choices=["attention", "training", "one-pass", "onnx", "cpu"],
+        choices=["attention", "training", "loader", "one-pass", "onnx", "cpu"],
         help="attention: the kernels alone; training: a recipe model's training step; "
+        "loader: the training loader's audio seconds per second, no model; "
         "one-pass: the longest audio transcribe decodes in one pass; "
         "onnx: WER and speed on the CPU of PyTorch, ONNX fp32 and ONNX int8; "
         "cpu: one-pass transcription on the CPU, sigmoid against softmax",
@@ -31,6 +32,8 @@ def _run(args) -> int:
         from sigasr.benchmarks.onnx_cpu import main
     elif args.what == "training":
         from sigasr.benchmarks.training import main
+    elif args.what == "loader":
+        from sigasr.benchmarks.loader import main
     elif args.what == "cpu":
         from sigasr.benchmarks.cpu import main
     else:
