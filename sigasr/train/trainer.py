@@ -320,13 +320,15 @@ class Trainer:
                     if len(pending) < tcfg.accum_grad:
                         continue
                     audio = float(sum(sum(b["durations"]) for b in pending))
+                    audio *= self.ctx.world_size
                     loss, finite, grad_norm = self._optimizer_step(pending)
                     report_first("first training step", self.log)
                     pending = []
                     self.state.step += 1
-                    self.state.audio_seconds += audio * self.ctx.world_size
-                    self._log_step(loss, grad_norm, clock.lap(), audio * self.ctx.world_size)
-                    self._after_step(loss, finite, audio * self.ctx.world_size)
+                    self.state.audio_seconds += audio
+                    step_ms = clock.lap()
+                    self._log_step(loss, grad_norm, step_ms, audio)
+                    self._after_step(loss, finite, audio, step_ms)
                     clock.reset()  # validation and checkpoints are not step time
                     if self.state.step >= tcfg.max_steps:
                         break
@@ -384,12 +386,14 @@ class Trainer:
             )
 
     def _log_step(self, loss: float, grad_norm: float, step_ms: float, audio: float) -> None:
-        """One ``train`` entry in metrics.jsonl; grad norm, step time, audio seconds per
-        second (``audio``: the step's audio seconds, all processes) and GPU busy % to
+        """One ``train`` entry in metrics.jsonl (with ``audio_s``, the step's audio seconds, all
+        processes); grad norm, step time, audio seconds per second and GPU busy % to
         TensorBoard."""
         lr = self.scheduler.get_last_lr()[0]
         if self.metrics is not None:
-            entry = {"loss": loss, "lr": lr, "grad_norm": grad_norm, "step_ms": step_ms}
+            entry = {
+                "loss": loss, "lr": lr, "grad_norm": grad_norm, "step_ms": step_ms, "audio_s": audio
+            }  # fmt: skip
             self.metrics.write("train", self.state.step, **entry)
         self._scalar("train/grad_norm", grad_norm)
         self._scalar("train/step_ms", step_ms)
@@ -398,7 +402,7 @@ class Trainer:
         if (busy := self.gpu_busy.percent()) is not None:
             self._scalar("train/gpu_busy_pct", busy)
 
-    def _after_step(self, loss: float, finite: bool, audio_seconds: float) -> None:
+    def _after_step(self, loss: float, finite: bool, audio_seconds: float, step_ms: float) -> None:
         step, tcfg = self.state.step, self.tcfg
         lr = self.scheduler.get_last_lr()[0]
         if not finite:
@@ -407,8 +411,9 @@ class Trainer:
         if not finite:
             self._scalar("train/nonfinite_skipped", self.guard.total)
         self.progress.update(
-            loss if finite else float("nan"), lr, audio_seconds, self.gpu_busy.percent()
-        )
+            loss if finite else float("nan"), lr, audio_seconds, step_ms / 1000.0,
+            self.gpu_busy.percent(),
+        )  # fmt: skip
         if step % tcfg.log_every == 0 and finite:
             self._scalar("train/loss", loss)
             self._scalar("train/lr", lr)

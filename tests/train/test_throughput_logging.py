@@ -6,6 +6,7 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 
 from sigasr.train.gpu_busy import GpuBusy
 from sigasr.train.metrics import read_metrics
+from sigasr.train.progress import TrainProgress
 from tests.train.test_trainer import make_trainer
 
 
@@ -24,13 +25,22 @@ def test_audio_seconds_per_second_logged_per_step(tmp_path, capsys):
     events.Reload()
     assert "train/gpu_busy_pct" not in events.Tags()["scalars"]  # a CPU has no GPU busy
     rates = events.Scalars("train/audio_s_per_s")
-    step_ms = {e["step"]: e["step_ms"] for e in read_metrics(tmp_path / "metrics.jsonl")}
+    entries = {e["step"]: e for e in read_metrics(tmp_path / "metrics.jsonl")}
     assert [r.step for r in rates] == [1, 2, 3, 4]
     for rate, audio in zip(rates, step_audio, strict=True):
         assert audio > 0
-        assert rate.value == pytest.approx(audio / (step_ms[rate.step] / 1000), rel=1e-3)
+        assert entries[rate.step]["audio_s"] == pytest.approx(audio)
+        assert rate.value == pytest.approx(audio / (entries[rate.step]["step_ms"] / 1000), rel=1e-3)
     assert "audio_s_per_s=" in capsys.readouterr().err
     assert "gpu_busy" not in capsys.readouterr().err
+
+
+def test_progress_rate_covers_the_last_steps_only():
+    progress = TrainProgress(0, 10, enabled=False, window=2)
+    progress.update(1.0, 1e-3, audio_seconds=10.0, step_seconds=10.0)  # a slow first step
+    progress.update(1.0, 1e-3, audio_seconds=100.0, step_seconds=0.5)
+    progress.update(1.0, 1e-3, audio_seconds=100.0, step_seconds=0.5, gpu_busy=90.0)
+    assert progress.bar.postfix == "loss=1.000, lr=1.00e-03, audio_s_per_s=200, gpu_busy=90%"
 
 
 def test_gpu_busy_unavailable_on_cpu():
