@@ -35,6 +35,11 @@ TINY_RUN = [
 ]
 
 
+def wer(summary: Path) -> float:
+    """The WER (%) of a wer-summary file's first line, ``[set] %WER 12.34% [...]``."""
+    return float(re.search(r"%WER ([\d.]+)%", summary.read_text()).group(1))
+
+
 @pytest.mark.slow
 def test_full_recipe_with_the_100m_config_runs_every_stage(tmp_path):
     seed = os.environ.get("SIGASR_RECIPE_SEED", "2027")
@@ -112,6 +117,10 @@ def test_full_recipe_with_the_100m_config_runs_every_stage(tmp_path):
             f"wer-summary-{s}-{tag}.txt"
             for s in ("dev-clean", "dev-other", "test-clean", "test-other")
         }
+    # The word LM's lexicon search beats greedy decoding on the clean sets.
+    for s in ("dev-clean", "test-clean"):
+        greedy = wer(exp / f"decode/wer-summary-{s}-{tag}.txt")
+        assert wer(exp / f"decode/beam-lm/wer-summary-{s}-{tag}.txt") < greedy, s
 
     # Every key the config file sets was read by some stage (suffixes: the model reads its
     # own section as the root of a config).
