@@ -13,20 +13,19 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime
+import functools
 import io
 import time
 from itertools import islice
 
 import torch
+from omegaconf import OmegaConf
 
 from sigasr.config import load_config
 from sigasr.nn.frontend import subsampled_length
 
-AUGMENTATIONS = {
-    "noise": "data.noise.enabled=false",
-    "SpecAugment": "data.spec_augment.enabled=false",
-}
-"""Name -> the override that turns it off (speed perturbation changes the corpus, not the rate)."""
+AUGMENTATIONS = {"noise": "data.noise.enabled", "SpecAugment": "data.spec_augment.enabled"}
+"""Name -> the key that turns it on (speed perturbation changes the corpus, not the rate)."""
 
 
 def loader_rate(cfg, batches: int, warmup: int, quiet: bool = True) -> tuple[int, float, float]:
@@ -37,9 +36,7 @@ def loader_rate(cfg, batches: int, warmup: int, quiet: bool = True) -> tuple[int
     from sigasr.data.loaders import train_dataloader
     from sigasr.data.tokenizer import Tokenizer
 
-    def frames(n):
-        return subsampled_length(n, cfg.model.frontend)
-
+    frames = functools.partial(subsampled_length, frontend=cfg.model.frontend)
     out = io.StringIO() if quiet else None
     with contextlib.redirect_stdout(out) if quiet else contextlib.nullcontext():
         loader, _ = train_dataloader(
@@ -75,8 +72,11 @@ def main(argv: list[str] | None = None) -> int:
     workers = args.workers or [base.data.num_workers]
     variants = [("as configured", [])]
     if args.ablate:
-        enabled = {"noise": base.data.noise.enabled, "SpecAugment": base.data.spec_augment.enabled}
-        variants += [(f"no {name}", [off]) for name, off in AUGMENTATIONS.items() if enabled[name]]
+        variants += [
+            (f"no {name}", [f"{key}=false"])
+            for name, key in AUGMENTATIONS.items()
+            if OmegaConf.select(base, key)
+        ]
     print(f"sigasr bench loader, {datetime.date.today()}, torch {torch.__version__}, "
           f"{args.config}, max_duration {base.data.max_duration} s, {args.batches} batches "
           f"after {args.warmup}")  # fmt: skip
