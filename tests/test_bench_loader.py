@@ -25,7 +25,8 @@ def test_one_row_per_worker_count_and_augmentation_off(corpus, capsys):
     ]
     args = ["--config", str(DEMO_CONFIG), "--workers", "0", "1", "--batches", "2", "--warmup", "1"]
     assert main([*args, "--ablate", *overrides]) == 0
-    table = rows(capsys.readouterr().out)
+    out = capsys.readouterr().out
+    table = rows(out)
     assert [(r[0], r[1]) for r in table] == [
         ("0", "as configured"), ("0", "no SpecAugment"),
         ("1", "as configured"), ("1", "no SpecAugment"),
@@ -33,6 +34,8 @@ def test_one_row_per_worker_count_and_augmentation_off(corpus, capsys):
     for r in table:
         assert r[2] == "2"
         assert float(r[3]) > 0 and float(r[4]) > 0
+    # what the loader kept and left out is reported, once, after the table
+    assert out.count("train filter: in ") == 1
 
 
 def test_a_corpus_too_small_for_the_warmup_says_so(corpus, capsys):

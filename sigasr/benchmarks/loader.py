@@ -28,17 +28,18 @@ AUGMENTATIONS = {"noise": "data.noise.enabled", "SpecAugment": "data.spec_augmen
 """Name -> the key that turns it on (speed perturbation changes the corpus, not the rate)."""
 
 
-def loader_rate(cfg, batches: int, warmup: int, quiet: bool = True) -> tuple[int, float, float]:
-    """(batches drawn, audio seconds, wall seconds) over ``batches`` batches after ``warmup``.
+def loader_rate(cfg, batches: int, warmup: int) -> tuple[int, float, float, str]:
+    """(batches drawn, audio seconds, wall seconds) over ``batches`` batches after ``warmup``,
+    and what the loader printed while it was set up (the cuts it kept and left out, and why).
 
-    Fewer are drawn when an epoch holds fewer. ``quiet`` hides the loader's set-up tables.
+    Fewer are drawn when an epoch holds fewer.
     """
     from sigasr.data.loaders import train_dataloader
     from sigasr.data.tokenizer import Tokenizer
 
     frames = functools.partial(subsampled_length, frontend=cfg.model.frontend)
-    out = io.StringIO() if quiet else None
-    with contextlib.redirect_stdout(out) if quiet else contextlib.nullcontext():
+    setup = io.StringIO()
+    with contextlib.redirect_stdout(setup):
         loader, _ = train_dataloader(
             cfg.data, Tokenizer(cfg.data.lang_dir), frames, seed=cfg.train.seed
         )
@@ -52,7 +53,7 @@ def loader_rate(cfg, batches: int, warmup: int, quiet: bool = True) -> tuple[int
         audio += float(sum(batch["durations"]))
     elapsed = time.perf_counter() - start
     del it, loader  # stops the workers before the next row starts its own
-    return drawn, audio, elapsed
+    return drawn, audio, elapsed, setup.getvalue()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -82,14 +83,17 @@ def main(argv: list[str] | None = None) -> int:
           f"after {args.warmup}")  # fmt: skip
     print("| workers | augmentation | batches | audio-s / s | batches / s |")
     print("|---|---|---|---|---|")
+    first_setup = ""
     for n in workers:
         for label, extra in variants:
             cfg = load_config(args.config, [*args.overrides, *extra, f"data.num_workers={n}"])
-            drawn, audio, elapsed = loader_rate(cfg, args.batches, args.warmup)
+            drawn, audio, elapsed, setup = loader_rate(cfg, args.batches, args.warmup)
+            first_setup = first_setup or setup
             if drawn == 0:
                 print(f"| {n} | {label} | 0 | - | - |  (no batch after the warm-up: "
                       "lower --warmup or use a larger corpus)")  # fmt: skip
                 continue
             print(f"| {n} | {label} | {drawn} | {audio / elapsed:.0f} | {drawn / elapsed:.2f} |",
                   flush=True)  # fmt: skip
+    print(f"\nThe training cuts of the first row:\n{first_setup.rstrip()}")
     return 0
