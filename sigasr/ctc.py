@@ -38,7 +38,8 @@ def ctc_loss(
 def greedy_ctc(log_probs: Tensor, lengths: Tensor, blank: int = 0) -> list[list[int]]:
     """Best-path CTC decoding of a batch.
 
-    Takes the most likely token per frame, merges runs of the same token, then drops blanks.
+    Takes the most likely token per frame, merges runs of the same token, then drops blanks:
+    :func:`best_path` on the device of ``log_probs``, then :func:`kept_tokens` on the CPU.
 
     Args:
         log_probs: (B, T, V) per-frame token scores (log-probabilities or logits).
@@ -48,10 +49,32 @@ def greedy_ctc(log_probs: Tensor, lengths: Tensor, blank: int = 0) -> list[list[
     Returns:
         B lists of token ids, blanks and repeats removed.
     """
+    return kept_tokens(*best_path(log_probs, lengths, blank))
+
+
+def best_path(log_probs: Tensor, lengths: Tensor, blank: int = 0) -> tuple[Tensor, Tensor]:
+    """The device part of :func:`greedy_ctc`: no host synchronization.
+
+    Args:
+        log_probs: (B, T, V) per-frame token scores.
+        lengths: (B,) valid frames per sequence.
+        blank: the CTC blank id.
+
+    Returns:
+        (best (B, T) int64 most likely token per frame, keep (B, T) bool: the frame starts a
+        run of a non-blank token and lies within its sequence's length), on the device of
+        ``log_probs``.
+    """
     best = log_probs.argmax(dim=-1)  # (B, T)
     new_run = torch.ones_like(best, dtype=torch.bool)
     new_run[:, 1:] = best[:, 1:] != best[:, :-1]
     keep = new_run & (best != blank)
     keep &= torch.arange(best.size(1), device=best.device) < lengths.to(best.device)[:, None]
+    return best, keep
+
+
+def kept_tokens(best: Tensor, keep: Tensor) -> list[list[int]]:
+    """The host part of :func:`greedy_ctc`: B lists of the token ids of ``best`` (B, T) where
+    ``keep`` (B, T) is set, both copied to the CPU first (a no-op for CPU tensors)."""
     best, keep = best.cpu(), keep.cpu()
     return [row[mask].tolist() for row, mask in zip(best, keep, strict=True)]

@@ -4,9 +4,11 @@ Defaults (sets, averaging, data paths, the decoding method and its options) come
 ``<exp-dir>/config.yaml``, which ``sigasr train`` wrote. Audio is read in ``data.num_workers``
 loader workers (``--num-workers``), longest cuts first in batches of ``--max-duration``
 seconds, and its fbank computed on the decoding device; the model runs under ``train.amp``
-(bf16 on a GPU by default). Each set's summary gives the RTFx (audio seconds per wall second,
-loading and features included) and the seconds spent loading+features, in the model's
-forward, in the search and in scoring. ``--method`` picks a row of
+(bf16 on a GPU by default); the device works on one batch while the host loads the next and
+searches the previous. Each set's summary gives the RTFx (audio seconds per wall second,
+loading and features included), the wall seconds, the device seconds in features, forward
+and search, and the host seconds waiting for the loader, in the search and in scoring.
+``--method`` picks a row of
 :data:`sigasr.decode.methods.METHODS` (default: ``decode.method``, greedy unless set); a method
 option not given takes its ``decode.*`` key, and ``beam-lm`` takes the LM weight and word score
 ``sigasr tune-lm`` wrote to ``<exp-dir>/decode/lm_tuning.yaml`` unless they are set. Results go
@@ -199,7 +201,7 @@ def decode(args) -> int:
                 chunking=chunking,
             )
             rec.sort_as(list(cuts[name].ids))
-            with rec.times("scoring"):
+            with rec.times.host("scoring"):
                 scored = score(rec.cut_ids, rec.refs, rec.hyps)
                 write_results(decode_dir, name, scored, tag)
             results[label] = (scored, rec)
@@ -209,7 +211,7 @@ def decode(args) -> int:
                 f"RTFx {rec.rtfx:.1f} ({args.method}, audio loading and features included, "
                 f"scoring not; {device.type}, {num_workers} loader workers)"
             )
-            print(f"[{name}] time: {rec.times.summary()}")
+            print(f"[{name}] time: {rec.times.summary(rec.wall_seconds)}")
     if every_bucket:
         print_bucket_table(results, [label for label, _ in sets])
         png = plot_wer_by_bucket(

@@ -48,4 +48,5 @@ class BatchFbank:
             for n in audio_lens.tolist()
         ]
         features = self.module(audio.to(self.device, non_blocking=True))[:, : max(lens)]
-        return features.float(), torch.tensor(lens, dtype=torch.long, device=self.device)
+        feature_lens = torch.tensor(lens, dtype=torch.long).to(self.device, non_blocking=True)
+        return features.float(), feature_lens

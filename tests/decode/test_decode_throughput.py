@@ -11,8 +11,9 @@ from sigasr.data.features import SAMPLING_RATE, BatchFbank, compute_fbank
 from tools.tiny_corpus import ROOT, sigasr, train_args
 
 TIME_LINE = re.compile(
-    r"^\[test-clean\] time: loading\+features \d+\.\d\d s \(\d+%\), forward \d+\.\d\d s "
-    r"\(\d+%\), search \d+\.\d\d s \(\d+%\), scoring \d+\.\d\d s \(\d+%\)$",
+    r"^\[test-clean\] time: wall \d+\.\d\d s; CPU device: features \d+\.\d\d s, "
+    r"forward \d+\.\d\d s, search \d+\.\d\d s, copy to host \d+\.\d\d s \(\d+ % of wall\); "
+    r"host: loader wait \d+\.\d\d s, search \d+\.\d\d s, scoring \d+\.\d\d s$",
     re.M,
 )
 
