@@ -74,8 +74,10 @@ def stitch(pieces: list[tuple[Chunk, Tensor]]) -> Tensor:
     for chunk, out in pieces:
         lo = chunk.keep_from - chunk.start // SUBSAMPLING
         hi = chunk.keep_to - chunk.start // SUBSAMPLING
-        idx = torch.arange(lo, hi).clamp(max=out.size(0) - 1)
-        kept.append(out[idx])
+        kept.append(out[lo:hi])
+        missing = hi - lo - kept[-1].size(0)
+        if missing > 0:
+            kept.append(out[-1:].expand(missing, -1))
     return torch.cat(kept, dim=0)
 
 
@@ -92,16 +94,17 @@ def encode_chunked(
     """
     plans = [plan_chunks(int(n), chunk_frames, overlap_frames) for n in feature_lens.tolist()]
     pieces = [features[i, c.start : c.end] for i, chunks in enumerate(plans) for c in chunks]
-    piece_lens = torch.tensor([p.size(0) for p in pieces], device=features.device)
+    piece_lens = torch.tensor([p.size(0) for p in pieces]).to(features.device, non_blocking=True)
     batch = torch.nn.utils.rnn.pad_sequence(pieces, batch_first=True)
     out, out_lens = model(batch, piece_lens)
+    valid = out_lens.tolist()  # one read of the device per batch, not one per chunk
     outputs, k = [], 0
     for chunks in plans:
         if len(chunks) == 1:  # the whole sequence in one pass: its output as it is
-            outputs.append(out[k, : out_lens[k]])
+            outputs.append(out[k, : valid[k]])
         else:
-            kept = [(c, out[k + j, : out_lens[k + j]]) for j, c in enumerate(chunks)]
+            kept = [(c, out[k + j, : valid[k + j]]) for j, c in enumerate(chunks)]
             outputs.append(stitch(kept))
         k += len(chunks)
-    lens = torch.tensor([o.size(0) for o in outputs], device=out_lens.device)
+    lens = torch.tensor([o.size(0) for o in outputs]).to(out_lens.device, non_blocking=True)
     return torch.nn.utils.rnn.pad_sequence(outputs, batch_first=True), lens

@@ -2,7 +2,7 @@
 
 import torch
 
-from sigasr.decode.chunking import SUBSAMPLING, plan_chunks, stitch
+from sigasr.decode.chunking import SUBSAMPLING, Chunk, plan_chunks, stitch
 
 
 def test_kept_regions_tile_the_output_exactly():
@@ -54,3 +54,13 @@ def test_encode_chunked_matches_one_pass_for_a_frame_local_model():
     assert chunked_lens.tolist() == whole_lens.tolist()
     for i, n in enumerate(whole_lens.tolist()):
         assert torch.allclose(chunked[i, :n], whole[i, :n], atol=1e-6)
+
+
+def test_stitch_repeats_the_last_frame_of_a_short_chunk_output():
+    """A chunk whose output is shorter than its kept span (convolution edges) fills the rest
+    with its last frame, even where the span starts past the output's end."""
+    chunk = Chunk(start=0, end=400, keep_from=40, keep_to=100)
+    for length in (100, 98, 60, 30):
+        out = torch.randn(length, 3)
+        expected = out[torch.arange(40, 100).clamp(max=length - 1)]
+        assert torch.equal(stitch([(chunk, out)]), expected)
