@@ -1,5 +1,5 @@
-"""`sigasr bench attention|training|loader|one-pass|onnx|cpu`: kernel, training, loader,
-transcription and exported-model figures."""
+"""`sigasr bench attention|training|loader|decode|one-pass|onnx|cpu`: kernel, training, loader,
+decoding, transcription and exported-model figures."""
 
 from __future__ import annotations
 
@@ -14,9 +14,10 @@ def register(subparsers) -> None:
     )
     p.add_argument(
         "what",
-        choices=["attention", "training", "loader", "one-pass", "onnx", "cpu"],
+        choices=["attention", "training", "loader", "decode", "one-pass", "onnx", "cpu"],
         help="attention: the kernels alone; training: a recipe model's training step; "
         "loader: the training loader's audio seconds per second, no model; "
+        "decode: the decoding loop's RTFx on audio in memory, pass by pass; "
         "one-pass: the longest audio transcribe decodes in one pass; "
         "onnx: WER and speed on the CPU of PyTorch, ONNX fp32 and ONNX int8; "
         "cpu: one-pass transcription on the CPU, sigmoid against softmax",
@@ -34,6 +35,8 @@ def _run(args) -> int:
         from sigasr.benchmarks.training import main
     elif args.what == "loader":
         from sigasr.benchmarks.loader import main
+    elif args.what == "decode":
+        from sigasr.benchmarks.decode import main
     elif args.what == "cpu":
         from sigasr.benchmarks.cpu import main
     else:
