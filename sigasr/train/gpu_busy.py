@@ -26,9 +26,12 @@ class GpuBusy:
             except Exception:  # pynvml missing, NVML not loadable, or no permission
                 self.available = False
 
-    def sample(self) -> None:
-        if self.available:
-            self.samples.append(torch.cuda.utilization(self.device))
+    def sample(self) -> int | None:
+        """Reads NVML's utilization now, in percent (None where it cannot be read)."""
+        if not self.available:
+            return None
+        self.samples.append(torch.cuda.utilization(self.device))
+        return self.samples[-1]
 
     def percent(self) -> float | None:
         if not self.samples:

@@ -1,10 +1,13 @@
 """Per-step training metrics as plain JSON lines (``<exp-dir>/metrics.jsonl``), and a step clock.
 
-Each line is one object: ``{"kind": "train", "step", "loss", "lr", "grad_norm", "step_ms"}``
-for every optimizer step, ``{"kind": "valid", "step", "set", "loss", "wer"}`` per dev set and
-validation. ``grad_norm`` is the global L2 norm before clipping; ``step_ms`` the wall-clock
-milliseconds from the end of the previous step to the end of this one, data loading included,
-validation and checkpoint writing excluded. Non-finite values are written as ``null``.
+Each line is one object: ``{"kind": "train", "step", "loss", "lr", "grad_norm", "step_ms",
+"audio_s"}`` for every optimizer step (and ``"gpu_busy"`` on a GPU whose NVML can be read),
+``{"kind": "valid", "step", "set", "loss", "wer"}`` per dev set and validation. ``grad_norm``
+is the global L2 norm before clipping; ``step_ms`` the wall-clock milliseconds from the end of
+the previous step to the end of this one, data loading included, validation and checkpoint
+writing excluded; ``audio_s`` the step's audio seconds over all processes; ``gpu_busy`` NVML's
+utilization in percent, read once at the end of the step. Non-finite values are written as
+``null``.
 
 A resumed run rewrites the file without the entries past the checkpoint's step, so every step
 appears once however often training was interrupted.

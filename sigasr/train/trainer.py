@@ -390,15 +390,17 @@ class Trainer:
         processes); grad norm, step time, audio seconds per second and GPU busy % to
         TensorBoard."""
         lr = self.scheduler.get_last_lr()[0]
+        busy_now = self.gpu_busy.sample()
         if self.metrics is not None:
             entry = {
                 "loss": loss, "lr": lr, "grad_norm": grad_norm, "step_ms": step_ms, "audio_s": audio
             }  # fmt: skip
+            if busy_now is not None:
+                entry["gpu_busy"] = busy_now
             self.metrics.write("train", self.state.step, **entry)
         self._scalar("train/grad_norm", grad_norm)
         self._scalar("train/step_ms", step_ms)
         self._scalar("train/audio_s_per_s", audio / max(step_ms / 1000.0, 1e-9))
-        self.gpu_busy.sample()
         if (busy := self.gpu_busy.percent()) is not None:
             self._scalar("train/gpu_busy_pct", busy)
 

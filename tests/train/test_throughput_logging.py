@@ -27,6 +27,7 @@ def test_audio_seconds_per_second_logged_per_step(tmp_path, capsys):
     rates = events.Scalars("train/audio_s_per_s")
     entries = {e["step"]: e for e in read_metrics(tmp_path / "metrics.jsonl")}
     assert [r.step for r in rates] == [1, 2, 3, 4]
+    assert not any("gpu_busy" in e for e in entries.values())  # nor a GPU busy sample
     for rate, audio in zip(rates, step_audio, strict=True):
         assert audio > 0
         assert entries[rate.step]["audio_s"] == pytest.approx(audio)
@@ -45,7 +46,7 @@ def test_progress_rate_covers_the_last_steps_only():
 
 def test_gpu_busy_unavailable_on_cpu():
     busy = GpuBusy(torch.device("cpu"))
-    busy.sample()
+    assert busy.sample() is None
     assert not busy.available and busy.percent() is None
 
 
@@ -60,5 +61,5 @@ def test_gpu_busy_reads_nvml_while_kernels_run():
         for _ in range(50):
             x = torch.tanh(x @ x)
         torch.cuda.synchronize()
-        busy.sample()
+        assert 0 <= busy.sample() <= 100
     assert 50 <= busy.percent() <= 100

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# The 105 M recipe's own throughput on one GPU, from nothing: what docs/benchmarks.md reports
+# under "The 105 M recipe's own throughput".
+#
+#   bash tools/recipe_throughput.sh [--stage N] [--stop-stage M] [--steps N] [--nj N]
+#        [--hours H] [--decode-hours H] [--work-dir DIR]
+#
+# Stages: 0 a demo corpus of H hours (default 10, 5000 words, seed 1) through run.sh stages
+#         0-4: fbank, 0.9x/1.1x speed copies, MUSAN noise cuts, the BPE tokenizer;
+#         1 sigasr train conformer_ctc_100m for N steps (default 500) with a new Triton cache:
+#         the first step cold, then tools/train_rate.py over steps 101..N (audio-s/s, median
+#         step, GPU busy from NVML);
+#         2 sigasr bench training --steps 20 (the model alone, same GPU);
+#         3 sigasr bench loader with the recipe's 8 workers, each augmentation also off;
+#         4 a decode set of the first original training utterances (default 5 h), written
+#         twice under two names, and one `sigasr decode` of both: the first pays the
+#         process's one-time costs, the second shows the steady RTFx;
+#         5 sigasr bench decode over as many hours (audio in memory, no loader).
+# Every stage's output also goes to WORK/logs/<stage>.log.
+set -euo pipefail
+
+repo_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+stage=0
+stop_stage=5
+steps=500
+nj="$(nproc)"
+hours=10
+decode_hours=5
+work_dir="$PWD/recipe-throughput"
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --stage) stage="$2"; shift 2 ;;
+        --stop-stage) stop_stage="$2"; shift 2 ;;
+        --steps) steps="$2"; shift 2 ;;
+        --nj) nj="$2"; shift 2 ;;
+        --hours) hours="$2"; shift 2 ;;
+        --decode-hours) decode_hours="$2"; shift 2 ;;
+        --work-dir) work_dir="$2"; shift 2 ;;
+        -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "recipe_throughput.sh: unknown option '$1'" >&2; exit 2 ;;
+    esac
+done
+[ "$steps" -gt 100 ] || { echo "recipe_throughput.sh: --steps must be above 100" >&2; exit 2; }
+source "$repo_dir/tools/venv.sh"
+source "$repo_dir/tools/stages.sh"
+
+config=conformer_ctc_100m
+run=(bash "$repo_dir/recipes/librispeech/run.sh" --demo --work-dir "$work_dir" --config "$config")
+demo="$work_dir/demo"  # run.sh --demo works in WORK/demo
+exp="$demo/exp/$config"
+mkdir -p "$work_dir/logs"
+logged() {  # logged NAME COMMAND...: COMMAND's output to the terminal and WORK/logs/NAME.log
+    local name="$1"; shift
+    "$@" 2>&1 | tee "$work_dir/logs/$name.log"
+}
+
+run_stage 0 corpus logged corpus "${run[@]}" --hours "$hours" --words 5000 --seed 1 --nj "$nj" \
+    --stop-stage 4
+
+train() {
+    TRITON_CACHE_DIR="$work_dir/triton-cache" logged train "${run[@]}" --stage 5 --stop-stage 5 \
+        train.max_steps="$steps" train.warmup_steps=$((steps / 4)) \
+        train.valid_every=$((steps * 2)) train.save_every=$((steps / 2)) &&
+        logged train-rate python "$repo_dir/tools/train_rate.py" "$exp" --from-step 101
+}
+run_stage 1 train train
+
+run_stage 2 bench-training logged bench-training sigasr bench training --steps 20
+
+loader() {
+    (cd "$demo" && sigasr bench loader \
+        --config "$repo_dir/recipes/librispeech/conf/$config.yaml" --workers 8 --batches 25 \
+        --ablate "data.train_sets=[train-clean-100]")
+}
+run_stage 3 bench-loader logged bench-loader loader
+
+decode_set() {
+    (cd "$demo" && python - "$decode_hours" <<'EOF'
+import sys
+
+from lhotse import CutSet
+
+from sigasr.data.corpora import cuts_path, load_set
+
+hours = float(sys.argv[1])
+kept, total = [], 0.0
+for cut in load_set("data/manifests", "train-clean-100"):
+    if "_sp" in cut.id:  # the speed-perturbed copies
+        continue
+    if total >= hours * 3600:
+        break
+    kept.append(cut)
+    total += cut.duration
+if total < hours * 3600:
+    sys.exit(f"the corpus holds {total / 3600:.2f} h of original training audio, not {hours} h")
+for name in ("throughput", "throughput-again"):
+    CutSet.from_cuts(kept).to_file(cuts_path("data/manifests", name))
+print(f"decode set: {len(kept)} utterances, {total / 3600:.2f} h, as 'throughput' and 'throughput-again'")
+EOF
+    ) && (cd "$demo" && sigasr decode --exp-dir "exp/$config" --avg 1 \
+        --test-sets throughput throughput-again)
+}
+run_stage 4 decode logged decode decode_set
+
+run_stage 5 bench-decode logged bench-decode sigasr bench decode --hours "$decode_hours"
+echo "== logs in $work_dir/logs"
