@@ -88,6 +88,7 @@ def load(args):
 def transcribe(args) -> int:
     import time
 
+    from sigasr.decode.methods import closing_decoder
     from sigasr.transcribe.batching import plan_batches
     from sigasr.transcribe.formats import output_format
     from sigasr.transcribe.inputs import collect_sources
@@ -106,7 +107,10 @@ def transcribe(args) -> int:
     batch_seconds = args.batch_seconds or (600.0 if transcriber.device.type == "cuda" else 60.0)
     progress = TranscribeProgress(sum(s.duration or 0.0 for s in sources), len(sources))
     try:
-        with TranscriptWriter(fmt, [s.stem for s in sources], args.output) as writer:
+        with (
+            closing_decoder(transcriber.decoder),
+            TranscriptWriter(fmt, [s.stem for s in sources], args.output) as writer,
+        ):
             batches = plan_batches(
                 sources, batch_seconds, transcriber.max_one_pass_seconds, transcriber.fits
             )

@@ -147,3 +147,22 @@ def test_all_good_exits_zero(exported, mixed_folder, capsys):
     assert code == 0, err
     assert len(stdout.splitlines()) == 3
     assert "3 of 3 transcribed, 0 failed" in err
+
+
+def test_a_beam_search_with_processes_is_closed_when_transcription_ends(
+    exported, speech, monkeypatch, capsys
+):
+    """`--method beam --search-jobs 2` stops its search processes before the command returns,
+    not only when the search is garbage-collected."""
+    from sigasr.decode.beam import CTCBeamSearch
+
+    closed = []
+    close = CTCBeamSearch.close
+    monkeypatch.setattr(CTCBeamSearch, "close", lambda self: closed.append(self) or close(self))
+    _, model_dir = exported
+    args = ["transcribe", "--model", str(model_dir), "--device", "cpu", "--method", "beam"]
+    assert main([*args, "--search-jobs", "2", *map(str, speech)]) == 0
+    assert len(closed) == 1 and closed[0]._pool is not None
+    assert closed[0]._pool._executor is None  # its processes were shut down
+    out = capsys.readouterr().out
+    assert all(path.stem in out for path in speech), out
