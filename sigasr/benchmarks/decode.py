@@ -44,12 +44,13 @@ def synthetic_batches(
         seconds.append(shortest + (longest - shortest) * float(torch.rand((), generator=gen)))
         total += seconds[-1]
     seconds.sort(reverse=True)
-    groups, current = [], []
+    groups, current, filled = [], [], 0.0
     for s in seconds:
-        if current and sum(current) + s > max_duration:
+        if current and filled + s > max_duration:
             groups.append(current)
-            current = []
+            current, filled = [], 0.0
         current.append(s)
+        filled += s
     groups.append(current)
     batches, index = [], 0
     for group in groups:
