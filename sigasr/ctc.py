@@ -25,9 +25,9 @@ def ctc_loss(
     target_lens = torch.tensor([len(seq) for seq in tokens], dtype=torch.long)
     loss = F.ctc_loss(
         log_probs.transpose(0, 1),  # (T', B, V)
-        targets.to(log_probs.device),
+        targets.to(log_probs.device, non_blocking=True),
         out_lens,
-        target_lens.to(log_probs.device),
+        target_lens.to(log_probs.device, non_blocking=True),
         blank=blank,
         reduction="sum",
         zero_infinity=False,

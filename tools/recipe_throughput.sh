@@ -3,7 +3,7 @@
 # under "The 105 M recipe's own throughput".
 #
 #   bash tools/recipe_throughput.sh [--stage N] [--stop-stage M] [--steps N] [--nj N]
-#        [--hours H] [--decode-hours H] [--work-dir DIR]
+#        [--hours H] [--decode-hours H] [--beam-hours H] [--work-dir DIR]
 #
 # Stages: 0 a demo corpus of H hours (default 10, 5000 words, seed 1) through run.sh stages
 #         0-4: fbank, 0.9x/1.1x speed copies, MUSAN noise cuts, the BPE tokenizer;
@@ -13,19 +13,25 @@
 #         2 sigasr bench training --steps 20 (the model alone, same GPU);
 #         3 sigasr bench loader with the recipe's 8 workers, each augmentation also off;
 #         4 a decode set of the first original training utterances (default 5 h), written
-#         twice under two names, and one `sigasr decode` of both: the first pays the
-#         process's one-time costs, the second shows the steady RTFx;
-#         5 sigasr bench decode over as many hours (audio in memory, no loader).
+#         twice under two names, and one `sigasr decode` of both with a new Triton cache: the
+#         first pays the process's one-time costs, the second shows the steady RTFx; then a
+#         new process decodes the first again (the Triton cache warm);
+#         5 sigasr bench decode over as many hours (audio in memory, no loader);
+#         6 the word 3-gram of the training transcripts and its tuning on the dev sets
+#         (run.sh stages 8-9: KenLM's lmplz, sigasr tune-lm);
+#         7 sigasr decode --method beam, then beam-lm, of the decode set's first H hours
+#         (default 1), written as 'throughput-beam'.
 # Every stage's output also goes to WORK/logs/<stage>.log.
 set -euo pipefail
 
 repo_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 stage=0
-stop_stage=5
+stop_stage=7
 steps=500
 nj="$(nproc)"
 hours=10
 decode_hours=5
+beam_hours=1
 work_dir="$PWD/recipe-throughput"
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -35,8 +41,9 @@ while [ $# -gt 0 ]; do
         --nj) nj="$2"; shift 2 ;;
         --hours) hours="$2"; shift 2 ;;
         --decode-hours) decode_hours="$2"; shift 2 ;;
+        --beam-hours) beam_hours="$2"; shift 2 ;;
         --work-dir) work_dir="$2"; shift 2 ;;
-        -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "recipe_throughput.sh: unknown option '$1'" >&2; exit 2 ;;
     esac
 done
@@ -60,7 +67,7 @@ run_stage 0 corpus logged corpus "${run[@]}" --hours "$hours" --words 5000 --see
 train() {
     TRITON_CACHE_DIR="$work_dir/triton-cache" logged train "${run[@]}" --stage 5 --stop-stage 5 \
         train.max_steps="$steps" train.warmup_steps=$((steps / 4)) \
-        train.valid_every=$((steps * 2)) train.save_every=$((steps / 2)) &&
+        train.valid_every=$((steps * 2)) train.save_every=$((steps / 2)) decode.avg=1 &&
         logged train-rate python "$repo_dir/tools/train_rate.py" "$exp" --from-step 101
 }
 run_stage 1 train train
@@ -75,15 +82,15 @@ loader() {
 run_stage 3 bench-loader logged bench-loader loader
 
 decode_set() {
-    (cd "$demo" && python - "$decode_hours" <<'EOF'
+    (cd "$demo" && python - "$decode_hours" "$beam_hours" <<'EOF'
 import sys
 
 from lhotse import CutSet
 
 from sigasr.data.corpora import cuts_path, load_set
 
-hours = float(sys.argv[1])
-kept, total = [], 0.0
+hours, beam_hours = float(sys.argv[1]), float(sys.argv[2])
+kept, total, beam_count = [], 0.0, 0
 for cut in load_set("data/manifests", "train-clean-100"):
     if "_sp" in cut.id:  # the speed-perturbed copies
         continue
@@ -91,16 +98,32 @@ for cut in load_set("data/manifests", "train-clean-100"):
         break
     kept.append(cut)
     total += cut.duration
+    beam_count += total <= beam_hours * 3600
 if total < hours * 3600:
     sys.exit(f"the corpus holds {total / 3600:.2f} h of original training audio, not {hours} h")
 for name in ("throughput", "throughput-again"):
     CutSet.from_cuts(kept).to_file(cuts_path("data/manifests", name))
-print(f"decode set: {len(kept)} utterances, {total / 3600:.2f} h, as 'throughput' and 'throughput-again'")
+CutSet.from_cuts(kept[:beam_count]).to_file(cuts_path("data/manifests", "throughput-beam"))
+print(f"decode set: {len(kept)} utterances, {total / 3600:.2f} h, as 'throughput' and "
+      f"'throughput-again'; its first {beam_count} as 'throughput-beam'")
 EOF
-    ) && (cd "$demo" && sigasr decode --exp-dir "exp/$config" --avg 1 \
-        --test-sets throughput throughput-again)
+    ) && (cd "$demo" && export TRITON_CACHE_DIR="$work_dir/triton-cache-decode" &&
+        sigasr decode --exp-dir "exp/$config" --test-sets throughput throughput-again &&
+        echo "== a new process, the Triton cache warm" &&
+        sigasr decode --exp-dir "exp/$config" --test-sets throughput)
 }
 run_stage 4 decode logged decode decode_set
 
 run_stage 5 bench-decode logged bench-decode sigasr bench decode --hours "$decode_hours"
+
+run_stage 6 lm logged lm "${run[@]}" --stage 8 --stop-stage 9
+
+beam() {
+    local method
+    for method in beam beam-lm; do
+        (cd "$demo" && sigasr decode --exp-dir "exp/$config" --method "$method" \
+            --test-sets throughput-beam) || return
+    done
+}
+run_stage 7 beam logged beam beam
 echo "== logs in $work_dir/logs"

@@ -30,7 +30,9 @@ class BatchFbank:
     """The features of :func:`fbank_extractor` for a padded batch of 16 kHz audio, computed on
     ``device`` in one call.
 
-    ``(audio (B,S), audio_lens (B,))`` -> ``(features (B,T,80) float32, feature_lens (B,))``.
+    ``(audio (B,S), audio_lens (B,))`` -> ``(features (B,T,80) float32 on device,
+    feature_lens (B,) int64 on the CPU)``: the lengths are known on the host, and the
+    encoder takes them from there without waiting for the device.
     Each row equals the utterance's own extraction except in the last frame, whose window
     reaches into the padding (a frame shorter utterances see reflected in their own).
     """
@@ -48,5 +50,4 @@ class BatchFbank:
             for n in audio_lens.tolist()
         ]
         features = self.module(audio.to(self.device, non_blocking=True))[:, : max(lens)]
-        feature_lens = torch.tensor(lens, dtype=torch.long).to(self.device, non_blocking=True)
-        return features.float(), feature_lens
+        return features.float(), torch.tensor(lens, dtype=torch.long)

@@ -94,7 +94,7 @@ def encode_chunked(
     """
     plans = [plan_chunks(int(n), chunk_frames, overlap_frames) for n in feature_lens.tolist()]
     pieces = [features[i, c.start : c.end] for i, chunks in enumerate(plans) for c in chunks]
-    piece_lens = torch.tensor([p.size(0) for p in pieces]).to(features.device, non_blocking=True)
+    piece_lens = torch.tensor([p.size(0) for p in pieces])  # the model moves them
     batch = torch.nn.utils.rnn.pad_sequence(pieces, batch_first=True)
     out, out_lens = model(batch, piece_lens)
     valid = out_lens.tolist()  # one read of the device per batch, not one per chunk

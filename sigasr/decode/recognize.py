@@ -149,7 +149,7 @@ class _Runner:
                 features, feature_lens = self.fbank(batch["audio"], batch["audio_lens"])
             else:
                 features = batch["features"].to(device, non_blocking=True)
-                feature_lens = batch["feature_lens"].to(device, non_blocking=True)
+                feature_lens = batch["feature_lens"]  # the encoder checks them on the CPU
         with times.gpu("forward"), autocast_for(device, self.amp):
             if self.chunking is None:
                 log_probs, out_lens = self.model(features, feature_lens)

@@ -14,7 +14,8 @@ class SubsampledEncoder(nn.Module):
 
     Each layer is called as ``layer(x, lengths)``. Subclasses build the layers.
     Shapes: features (B, T, F), lengths (B,) -> (B, T', d_model), (B,). ``lengths`` may also
-    be a list of ints.
+    be a list of ints, or a tensor on the CPU while features are on the GPU: then the checks
+    below read no GPU memory (no wait for the GPU) and lengths move to the GPU asynchronously.
 
     Eager calls check the lengths and raise ``ValueError`` for one longer than T or too short
     to leave a frame after subsampling (fewer than 7 frames). Compiled, exported and traced
@@ -43,9 +44,10 @@ class SubsampledEncoder(nn.Module):
 
     def forward(self, features: Tensor, lengths: Tensor | list[int]) -> tuple[Tensor, Tensor]:
         if not isinstance(lengths, Tensor):
-            lengths = torch.as_tensor(lengths, dtype=torch.long, device=features.device)
-        if not torch.compiler.is_compiling():  # reads the device back: kept out of graphs
+            lengths = torch.as_tensor(lengths, dtype=torch.long)
+        if not torch.compiler.is_compiling():  # may read the device back: kept out of graphs
             self._check_lengths(features, lengths)
+        lengths = lengths.to(features.device, non_blocking=True)
         x, lengths = self.frontend(features, lengths)
         x = self.input_dropout(x)
         for layer in self.layers:

@@ -22,7 +22,7 @@ from pathlib import Path
 import torch
 import torch.distributed as dist
 from omegaconf import DictConfig
-from torch import nn
+from torch import Tensor, nn
 from torch.nn.parallel import DistributedDataParallel
 
 from sigasr.checkpoints.store import CheckpointDir, CheckpointError, load_checkpoint
@@ -215,37 +215,48 @@ class Trainer:
 
     # -- one optimizer step --------------------------------------------------------------
 
-    def _micro_step(self, batch, sync: bool) -> tuple[float, int]:
-        """Forward and backward of one batch; gradients are summed, not yet averaged."""
+    def _micro_step(self, batch, sync: bool) -> tuple[Tensor, int]:
+        """Forward and backward of one batch; gradients are summed, not yet averaged.
+        Returns the summed loss (a device scalar: nothing here waits for the GPU) and the
+        number of target tokens."""
         features = batch["features"].to(self.ctx.device, non_blocking=True)
-        feature_lens = batch["feature_lens"].to(self.ctx.device)
         no_sync = getattr(self.forward_model, "no_sync", None)
         context = no_sync() if (no_sync is not None and not sync) else contextlib.nullcontext()
         with context:
             with autocast_for(self.ctx.device, self.tcfg.amp):
-                log_probs, out_lens = self.forward_model(features, feature_lens)
+                # Lengths stay on the CPU: the encoder checks them there and copies them over.
+                log_probs, out_lens = self.forward_model(features, batch["feature_lens"])
             loss_sum, num_tokens = ctc_loss(log_probs.float(), out_lens, batch["tokens"])
             (loss_sum / max(num_tokens, 1) / self.tcfg.accum_grad).backward()
-        return float(loss_sum.detach()), num_tokens
+        return loss_sum.detach(), num_tokens
 
     def _optimizer_step(self, batches: list[dict]) -> tuple[float, bool, float]:
-        """Returns the mean loss per token, whether it was finite, and the pre-clip grad norm."""
-        loss_sum, num_tokens = 0.0, 0
+        """Returns the mean loss per token, whether it and the gradients were finite, and the
+        pre-clip grad norm.
+
+        The GPU work of the whole step is queued before the host reads anything back, once:
+        the finiteness check runs on the device and the fused AdamW skips its update there
+        (``found_inf``) when any process saw a non-finite loss or gradient.
+        """
+        device = self.ctx.device
+        loss_sum, num_tokens = torch.zeros((), device=device), 0
         for i, batch in enumerate(batches):
             loss, n = self._micro_step(batch, sync=i == len(batches) - 1)
-            loss_sum += loss
+            loss_sum = loss_sum + loss.float()
             num_tokens += n
         grad_norm = nn.utils.clip_grad_norm_(self.model.parameters(), self.tcfg.grad_clip)
-        nonfinite_grad = float(not torch.isfinite(grad_norm))
-        totals = all_reduce_sum(
-            torch.tensor([loss_sum, num_tokens, nonfinite_grad], device=self.ctx.device)
-        ).cpu()
-        finite = bool(torch.isfinite(totals[0])) and float(totals[2]) == 0.0
-        if finite:
-            self.optimizer.step()
-            self.scheduler.step()
+        nonfinite = (~torch.isfinite(grad_norm) | ~torch.isfinite(loss_sum)).float()
+        tokens = torch.full((), float(num_tokens), device=device)  # a fill: no host copy
+        totals = all_reduce_sum(torch.stack([loss_sum, tokens, nonfinite]))
+        self.optimizer.found_inf = (totals[2] > 0).float()
+        self.optimizer.step()
         self.optimizer.zero_grad(set_to_none=True)
-        return float(totals[0] / max(float(totals[1]), 1.0)), finite, float(grad_norm)
+        read = torch.cat([totals, grad_norm.float().reshape(1)]).tolist()  # the one wait
+        loss_total, token_total, nonfinite_total, grad_norm = read
+        finite = nonfinite_total == 0.0
+        if finite:
+            self.scheduler.step()
+        return loss_total / max(token_total, 1.0), finite, grad_norm
 
     # -- validation ----------------------------------------------------------------------
 

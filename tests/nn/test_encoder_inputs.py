@@ -19,6 +19,33 @@ def test_lengths_as_a_list_equal_lengths_as_a_tensor(make_encoder, kind):
     assert torch.allclose(out, ref)
 
 
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+@pytest.mark.parametrize("kind", ["conformer", "transformer"])
+def test_lengths_on_the_cpu_let_a_gpu_forward_run_without_waiting(make_encoder, kind):
+    """Lengths on the GPU make the eager length check read the device back; lengths on the
+    CPU are checked there, so the forward queues its work and returns (as the trainer and
+    the decoders call it)."""
+    encoder = make_encoder(kind).cuda().eval()
+    features, lengths = torch.randn(2, 60, 20, device="cuda"), torch.tensor([60, 41])
+    with torch.no_grad():
+        want, want_lens = encoder(features, lengths.cuda())
+        torch.cuda.set_sync_debug_mode("error")
+        try:
+            got, got_lens = encoder(features, lengths)
+        finally:
+            torch.cuda.set_sync_debug_mode("default")
+        with pytest.raises(RuntimeError, match="synchroniz"):  # the check works
+            torch.cuda.set_sync_debug_mode("error")
+            try:
+                encoder(features, lengths.cuda())
+            finally:
+                torch.cuda.set_sync_debug_mode("default")
+    assert torch.equal(got_lens, want_lens)
+    torch.testing.assert_close(got, want)
+    with pytest.raises(ValueError, match="61 frames, more than the 60 frames"):
+        encoder(features, torch.tensor([61, 40]))
+
+
 def test_lengths_longer_than_t_are_an_error(make_encoder):
     encoder = make_encoder("conformer")
     with pytest.raises(ValueError, match="61 frames, more than the 60 frames"):

@@ -99,6 +99,12 @@ def test_nonfinite_steps_are_skipped_then_stop(tmp_path):
     assert trainer.guard.total == 3
     for key, value in trainer.model.state_dict().items():
         assert torch.equal(value, before[key]), key
+    # The update is skipped on the device: AdamW's step counts and moments stay at zero, and
+    # the learning-rate schedule does not advance.
+    for state in trainer.optimizer.state.values():
+        assert float(state["step"]) == 0.0
+        assert not state["exp_avg"].any()
+    assert trainer.scheduler.last_epoch == 0
 
 
 def test_an_epoch_without_a_step_is_an_error_not_a_hang(tmp_path):
