@@ -124,7 +124,7 @@ class Transcriber:
         lens = torch.tensor([f.size(0) for f in features])
         x = torch.nn.utils.rnn.pad_sequence(features, batch_first=True).to(self.device)
         with autocast_for(self.device, "auto"):
-            log_probs, out_lens = self.model(x, lens.to(self.device))
+            log_probs, out_lens = self.model(x, lens)  # lengths checked on the CPU
         log_probs = log_probs.float().cpu()
         return [lp[: int(n)] for lp, n in zip(log_probs, out_lens.cpu(), strict=True)]
 
