@@ -9,7 +9,7 @@
 #         0-4: fbank, 0.9x/1.1x speed copies, MUSAN noise cuts, the BPE tokenizer;
 #         1 sigasr train conformer_ctc_100m for N steps (default 500) with a new Triton cache:
 #         the first step cold, then tools/train_rate.py over steps 101..N (audio-s/s, median
-#         step, GPU busy from NVML);
+#         step, GPU busy from NVML), also over the steps whose batches held 800 s or more;
 #         2 sigasr bench training --steps 20 (the model alone, same GPU);
 #         3 sigasr bench loader with the recipe's 8 workers, each augmentation also off;
 #         4 a decode set of the first original training utterances (default 5 h), written
@@ -68,7 +68,8 @@ train() {
     TRITON_CACHE_DIR="$work_dir/triton-cache" logged train "${run[@]}" --stage 5 --stop-stage 5 \
         train.max_steps="$steps" train.warmup_steps=$((steps / 4)) \
         train.valid_every=$((steps * 2)) train.save_every=$((steps / 2)) decode.avg=1 &&
-        logged train-rate python "$repo_dir/tools/train_rate.py" "$exp" --from-step 101
+        logged train-rate python "$repo_dir/tools/train_rate.py" "$exp" --from-step 101 \
+            --min-audio 800
 }
 run_stage 1 train train
 

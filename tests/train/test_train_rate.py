@@ -33,6 +33,22 @@ def test_gpu_busy_is_the_mean_of_the_samples_and_the_slowest_step_is_named(tmp_p
     assert r["median_ms"] == 210.0
 
 
+def test_min_audio_counts_only_the_full_batches(tmp_path, capsys):
+    log = MetricsLog(tmp_path / "metrics.jsonl", resume_step=0)
+    for step, (audio, busy) in enumerate([(900.0, 96), (80.0, 30), (850.0, 94)], 1):
+        log.write("train", step, loss=1.0, step_ms=200.0, audio_s=audio, gpu_busy=busy)
+    log.close()
+    entries = read_metrics(tmp_path / "metrics.jsonl")
+    r = train_rate(entries, first=1, last=None, min_audio=800.0)
+    assert (r["steps"], r["gpu_busy"]) == (2, 95)
+    assert r["audio_s_per_s"] == pytest.approx((900 + 850) / 0.4)
+    with pytest.raises(SystemExit, match="at least 1000 s of audio"):
+        train_rate(entries, first=1, last=None, min_audio=1000.0)
+    assert main([str(tmp_path), "--from-step", "1", "--min-audio", "800"]) == 0
+    out = capsys.readouterr().out
+    assert "| 1-3 (3) |" in out and "| 1-3, batches of 800 s or more (2) |" in out
+
+
 def test_steps_without_audio_seconds_are_refused(tmp_path):
     entries = [{"kind": "train", "step": 5, "loss": 1.0, "step_ms": 100.0}]
     with pytest.raises(SystemExit, match="no audio_s"):
