@@ -224,8 +224,10 @@ class Trainer:
         context = no_sync() if (no_sync is not None and not sync) else contextlib.nullcontext()
         with context:
             with autocast_for(self.ctx.device, self.tcfg.amp):
-                # Lengths stay on the CPU: the encoder checks them there and copies them over.
-                log_probs, out_lens = self.forward_model(features, batch["feature_lens"])
+                # Lengths as ints stay on the host (DDP would move a tensor to the GPU first):
+                # the encoder checks them there and copies them over without a wait.
+                lengths = batch["feature_lens"].tolist()
+                log_probs, out_lens = self.forward_model(features, lengths)
             loss_sum, num_tokens = ctc_loss(log_probs.float(), out_lens, batch["tokens"])
             (loss_sum / max(num_tokens, 1) / self.tcfg.accum_grad).backward()
         return loss_sum.detach(), num_tokens
