@@ -70,7 +70,7 @@ class CTCModel(nn.Module):
         self.dropout = nn.Dropout(self.cfg.encoder.dropout)
         self.head = nn.Linear(self.cfg.encoder.d_model, self.cfg.vocab_size)
 
-    def forward(self, features: Tensor, feature_lens: Tensor) -> tuple[Tensor, Tensor]:
+    def forward(self, features: Tensor, feature_lens: Tensor | list[int]) -> tuple[Tensor, Tensor]:
         x, out_lens = self.encoder(features, feature_lens)
         logits = self.head(self.dropout(x)).float()
         return logits.log_softmax(dim=-1), out_lens.long()
