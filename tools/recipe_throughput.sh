@@ -14,8 +14,8 @@
 #         3 sigasr bench loader with the recipe's 8 workers, each augmentation also off;
 #         4 a decode set of the first original training utterances (default 5 h), written
 #         twice under two names, and one `sigasr decode` of both with a new Triton cache: the
-#         first pays the process's one-time costs, the second shows the steady RTFx; then a
-#         new process decodes the first again (the Triton cache warm);
+#         first is the first set of a process (its warm-up compiles and autotunes), the second
+#         shows the steady RTFx; then a new process decodes the first again (the cache warm);
 #         5 sigasr bench decode over as many hours (audio in memory, no loader);
 #         6 the word 3-gram of the training transcripts and its tuning on the dev sets
 #         (run.sh stages 8-9: KenLM's lmplz, sigasr tune-lm);

@@ -5,7 +5,10 @@ Defaults (sets, averaging, data paths, the decoding method and its options) come
 loader workers (``--num-workers``), longest cuts first in batches of ``--max-duration``
 seconds, and its fbank computed on the decoding device; the model runs under ``train.amp``
 (bf16 on a GPU by default); the device works on one batch while the host loads the next and
-searches the previous. Each set's summary gives the RTFx (audio seconds per wall second,
+searches the previous. On a GPU, while the checkpoints are read, the model runs once over
+noise of the sets' lengths (:mod:`sigasr.decode.warmup`), so the process's one-time costs
+(library and kernel loading, Triton lookups or autotuning) are paid beside the reading, not
+by the first batches. Each set's summary gives the RTFx (audio seconds per wall second,
 loading and features included), the wall seconds, the device seconds in features, forward
 and search, and the host seconds waiting for the loader, in the search and in scoring.
 ``--method`` picks a row of
@@ -18,6 +21,7 @@ and model (``recogs-<set>-step-<N>-avg-<K>.txt``, :mod:`sigasr.decode.scoring`).
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from sigasr.decode.methods import DEFAULT_METHOD, METHODS, add_method_arguments
@@ -129,18 +133,34 @@ def results_dir(exp_dir: Path, args) -> tuple[Path, tuple[int, int] | None]:
     return (decode_dir / "-".join(parts) if parts else decode_dir), chunking
 
 
-def load_decoding_model(cfg, exp_dir: Path, avg: int, device):
+def load_decoding_model(cfg, exp_dir: Path, avg: int, device, warm=None):
     """The average of the last ``avg`` checkpoints of ``exp_dir`` on ``device``, the
-    experiment's tokenizer and the checkpoint files averaged (oldest first)."""
+    experiment's tokenizer and the checkpoint files averaged (oldest first).
+
+    warm: (seconds, chunking) on a GPU: while the checkpoints are read, a
+    :class:`~sigasr.decode.warmup.Warmup` runs the model over those lengths.
+    """
     from sigasr.checkpoints.averaging import averaged_model_state
     from sigasr.data.tokenizer import Tokenizer
+    from sigasr.decode.warmup import Warmup
     from sigasr.model import CTCModel, load_state_checked
 
-    state, used = averaged_model_state(exp_dir, avg)
-    model = CTCModel(cfg.model)
+    model = CTCModel(cfg.model).to(device).eval()
+    warmup = None
+    if warm is not None and device.type == "cuda":
+        warmup = Warmup(model, device, cfg.train.amp, *warm)
+    start = time.perf_counter()
+    try:
+        state, used = averaged_model_state(exp_dir, avg)
+    finally:
+        read = time.perf_counter() - start
+        warmed = warmup.join() if warmup is not None else None
     load_state_checked(model, state, used[-1])
-    model.to(device)
     print(f"model: average of {len(used)} checkpoint(s): {', '.join(p.name for p in used)}")
+    if warmed is not None:
+        lengths = ", ".join(f"{s:.1f}" for s in warm[0])
+        print(f"warm-up: {len(warm[0])} lengths ({lengths} s) in {warmed:.2f} s, beside "
+              f"{read:.2f} s of reading checkpoints")  # fmt: skip
     return model, Tokenizer(cfg.data.lang_dir), used
 
 
@@ -154,6 +174,7 @@ def decode(args) -> int:
     from sigasr.decode.methods import build_decoder, closing_decoder
     from sigasr.decode.recognize import recognize
     from sigasr.decode.scoring import model_tag, score, wer_line, write_results
+    from sigasr.decode.warmup import warmup_lengths
     from sigasr.runtime import resolve_device
 
     use_libsndfile()  # TED-LIUM .sph audio without sph2pipe
@@ -165,19 +186,23 @@ def decode(args) -> int:
     if sets is None:
         sets = [(name, name) for name in (args.test_sets or cfg.decode.test_sets)]
     avg = args.avg if args.avg is not None else cfg.decode.avg
-    model, tokenizer, used = load_decoding_model(cfg, exp_dir, avg, device)
-    tag = model_tag(checkpoint_step(used[-1]), len(used))
     # Fail on a missing set before spending time on any of them.
     # An empty bucket is a fact about the corpus under --bucket all, an error when asked for.
     every_bucket = args.bucket == BUCKET_ALL
     cuts = {
         name: load_set(cfg.data.manifest_dir, name, allow_empty=every_bucket) for _, name in sets
     }
+    decode_dir, chunking = results_dir(exp_dir, args)
+    durations = [cut.duration for cut_set in cuts.values() for cut in cut_set]
+    warm = None
+    if durations:
+        warm = warmup_lengths(min(durations), max(durations)), chunking
+    model, tokenizer, used = load_decoding_model(cfg, exp_dir, avg, device, warm)
+    tag = model_tag(checkpoint_step(used[-1]), len(used))
     from sigasr.data.loaders import eval_dataloader
 
     max_duration = args.max_duration or cfg.decode.max_duration
     num_workers = cfg.data.num_workers if args.num_workers is None else args.num_workers
-    decode_dir, chunking = results_dir(exp_dir, args)
     results = {}
     with closing_decoder(build_decoder(args.method, tokenizer, args)) as decoder:
         for label, name in sets:

@@ -151,12 +151,7 @@ class _Runner:
                 features = batch["features"].to(device, non_blocking=True)
                 feature_lens = batch["feature_lens"]  # the encoder checks them on the CPU
         with times.gpu("forward"), autocast_for(device, self.amp):
-            if self.chunking is None:
-                log_probs, out_lens = self.model(features, feature_lens)
-            else:
-                log_probs, out_lens = encode_chunked(
-                    self.model, features, feature_lens, *self.chunking
-                )
+            log_probs, out_lens = encode(self.model, features, feature_lens, self.chunking)
         loss, loss_tokens = None, 0
         if self.with_loss:
             with times.gpu("loss"):
@@ -204,6 +199,15 @@ class _Runner:
         result.cut_ids += list(batch["cut_ids"])
         result.audio_seconds += float(sum(batch["durations"]))
         bar.update(len(batch["cut_ids"]))
+
+
+def encode(model, features: Tensor, feature_lens, chunking: tuple[int, int] | None):
+    """``model(features, feature_lens)``: (B, T', V) log-probabilities and (B,) lengths; in
+    overlapping chunks of each utterance when ``chunking`` = (chunk, overlap) frames is given
+    (:func:`~sigasr.decode.chunking.encode_chunked`)."""
+    if chunking is None:
+        return model(features, feature_lens)
+    return encode_chunked(model, features, feature_lens, *chunking)
 
 
 def _to_host(tensor: Tensor) -> Tensor:

@@ -28,10 +28,21 @@ def test_decode_missing_exp_dir(tmp_path, capsys):
     assert f"{tmp_path / 'nope' / 'config.yaml'}: missing" in capsys.readouterr().err
 
 
-def test_decode_without_checkpoints(exp_without_checkpoints, capsys):
-    assert main(["decode", "--exp-dir", str(exp_without_checkpoints), "--test-sets", "x"]) == 1
+@pytest.fixture
+def exp_with_a_set(tmp_path, corpus):
+    """An experiment without checkpoints whose manifests hold the set 'test-clean'."""
+    exp = tmp_path / "exp"
+    exp.mkdir()
+    options = [f"data.manifest_dir={corpus / 'data/manifests'}", "model.vocab_size=10"]
+    save_config(load_config(overrides=options), exp / "config.yaml")
+    return exp
+
+
+def test_decode_without_checkpoints(exp_with_a_set, capsys):
+    exp = exp_with_a_set
+    assert main(["decode", "--exp-dir", str(exp), "--test-sets", "test-clean"]) == 1
     assert "no checkpoints" in capsys.readouterr().err
-    assert not (exp_without_checkpoints / "decode").exists()
+    assert not (exp / "decode").exists()
 
 
 def test_decode_sets_and_bucket_are_exclusive(exp_without_checkpoints, capsys):
@@ -96,13 +107,13 @@ def test_decode_unknown_bucket(exp_without_checkpoints, capsys):
     assert not (exp_without_checkpoints / "decode").exists()
 
 
-def test_decode_of_a_corrupt_checkpoint_names_it(exp_without_checkpoints, capsys):
-    ckpt = exp_without_checkpoints / "checkpoints" / "ckpt-5.pt"
+def test_decode_of_a_corrupt_checkpoint_names_it(exp_with_a_set, capsys):
+    ckpt = exp_with_a_set / "checkpoints" / "ckpt-5.pt"
     ckpt.parent.mkdir()
     ckpt.write_bytes(b"PK\x03\x04 not really a checkpoint")
-    assert main(["decode", "--exp-dir", str(exp_without_checkpoints), "--test-sets", "x"]) == 1
+    assert main(["decode", "--exp-dir", str(exp_with_a_set), "--test-sets", "test-clean"]) == 1
     assert f"{ckpt}: " in capsys.readouterr().err
-    assert not (exp_without_checkpoints / "decode").exists()
+    assert not (exp_with_a_set / "decode").exists()
 
 
 def test_train_without_manifests_leaves_no_experiment(corpus, tmp_path, capsys):
