@@ -2,6 +2,7 @@
 
 import re
 
+import pytest
 import torch
 
 from sigasr.benchmarks.decode import main, synthetic_batches
@@ -35,3 +36,22 @@ def test_one_row_per_pass_with_its_rtfx(capsys):
     # anything decoding prints (the process's first decoded batch) stays out of the table
     table = out[out.index("| pass |") : out.index("| 2 |")]
     assert "first decoded batch" not in table
+
+
+@pytest.mark.parametrize("fresh", [False, True])
+def test_fresh_sets_give_each_pass_a_set_of_its_own(monkeypatch, fresh):
+    import sigasr.decode.recognize as recognize_module
+
+    decoded = []
+    real = recognize_module.recognize
+
+    def recording(model, batches, *args, **kwargs):
+        decoded.append([s for b in batches for s in b["durations"]])
+        return real(model, batches, *args, **kwargs)
+
+    monkeypatch.setattr(recognize_module, "recognize", recording)
+    args = ["--config", str(DEMO_CONFIG), "--hours", "0.005", "--max-duration", "20"]
+    assert main([*args, "--passes", "3", "--device", "cpu", *(["--fresh-sets"] * fresh)]) == 0
+    assert len(decoded) == 3
+    distinct = {tuple(durations) for durations in decoded}
+    assert len(distinct) == (3 if fresh else 1)

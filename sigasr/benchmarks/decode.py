@@ -87,23 +87,36 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--vocab", type=int, default=501, help="output tokens, blank included")
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--fresh-sets",
+        action="store_true",
+        help="each pass decodes a new set (seed + pass - 1), so later passes meet batch "
+        "shapes the process has not seen; by default every pass decodes the same set",
+    )
     args = parser.parse_args(argv)
     cfg = load_config(args.config, [f"model.vocab_size={args.vocab}"])
     max_duration = args.max_duration or cfg.decode.max_duration
     device = torch.device(args.device)
     torch.manual_seed(args.seed)
     model = CTCModel(cfg.model).to(device).eval()
-    batches = synthetic_batches(args.hours, args.shortest, args.longest, max_duration, args.seed)
+
+    def batches_of(seed: int) -> list[dict]:
+        return synthetic_batches(args.hours, args.shortest, args.longest, max_duration, seed)
+
+    batches = batches_of(args.seed)
     utterances = sum(len(b["cut_ids"]) for b in batches)
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else "CPU"
+    fresh = ", a new set each pass" if args.fresh_sets else ""
     print(f"sigasr bench decode, {datetime.date.today()}, {name}, torch {torch.__version__}, "
           f"{args.config} (random weights), {utterances} utterances of {args.shortest:g}-"
           f"{args.longest:g} s, {args.hours:g} h, {len(batches)} batches of up to "
-          f"{max_duration:g} s, greedy")  # fmt: skip
+          f"{max_duration:g} s, greedy{fresh}")  # fmt: skip
     print("| pass | RTFx | where the time went |")
     print("|---|---|---|")
     said = io.StringIO()  # what decoding prints (the first batch's time) goes after the table
     for p in range(1, args.passes + 1):
+        if args.fresh_sets and p > 1:
+            batches = batches_of(args.seed + p - 1)
         with contextlib.redirect_stdout(said):
             rec = recognize(model, batches, _TokenIds(), device, cfg.train.amp, show_progress=False)
         print(f"| {p} | {rec.rtfx:.0f} | {rec.times.summary(rec.wall_seconds)} |", flush=True)
