@@ -196,7 +196,7 @@ def decode(args) -> int:
     durations = [cut.duration for cut_set in cuts.values() for cut in cut_set]
     warm = None
     if durations:
-        warm = warmup_lengths(min(durations), max(durations)), chunking
+        warm = warmup_lengths(min(durations), max(durations), chunking), chunking
     model, tokenizer, used = load_decoding_model(cfg, exp_dir, avg, device, warm)
     tag = model_tag(checkpoint_step(used[-1]), len(used))
     from sigasr.data.loaders import eval_dataloader

@@ -17,13 +17,24 @@ import torch
 
 from sigasr.ctc import best_path
 from sigasr.data.features import SAMPLING_RATE, BatchFbank
+from sigasr.decode.chunking import FRAME_SECONDS
 from sigasr.decode.recognize import encode
 from sigasr.runtime import autocast_for
 
+LONGEST = 32.0
+"""Seconds: the longest warm-up utterance. Longer ones would add GPU time, not one-time costs
+(a length bucket first met later pays only its own kernels' loading)."""
 
-def warmup_lengths(shortest: float, longest: float) -> list[float]:
+
+def warmup_lengths(
+    shortest: float, longest: float, chunking: tuple[int, int] | None = None
+) -> list[float]:
     """Seconds from ``longest`` down by halves, then ``shortest``: one length per
-    power-of-two bucket of encoder lengths between the two."""
+    power-of-two bucket of encoder lengths between the two. Capped at :data:`LONGEST` and,
+    with ``chunking`` = (chunk, overlap) frames, at a chunk: the longest input the model sees."""
+    cap = LONGEST if chunking is None else min(LONGEST, chunking[0] * FRAME_SECONDS)
+    longest = min(longest, cap)
+    shortest = min(shortest, longest)
     lengths = [longest]
     while lengths[-1] / 2 > shortest:
         lengths.append(lengths[-1] / 2)

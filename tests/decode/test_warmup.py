@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from sigasr.config import load_config
-from sigasr.decode.warmup import Warmup, warmup_lengths
+from sigasr.decode.warmup import LONGEST, Warmup, warmup_lengths
 from sigasr.model import CTCModel
 from tools.tiny_corpus import DEMO_CONFIG, TINY_MODEL
 
@@ -19,6 +19,14 @@ CPU = torch.device("cpu")
 )
 def test_lengths_halve_from_the_longest_to_the_shortest(shortest, longest, expected):
     assert warmup_lengths(shortest, longest) == pytest.approx(expected)
+
+
+def test_lengths_stop_at_the_cap_and_at_a_chunk():
+    # an hour-long recording warms up at most LONGEST seconds, not hours
+    assert warmup_lengths(1.0, 3600.0)[0] == LONGEST
+    # chunks of 10 s with 2 s overlaps: the model never sees more than 10 s
+    assert warmup_lengths(40.0, 600.0, chunking=(1000, 200)) == pytest.approx([10.0])
+    assert warmup_lengths(3.0, 600.0, chunking=(1000, 200)) == pytest.approx([10.0, 5.0, 3.0])
 
 
 def tiny_model():
