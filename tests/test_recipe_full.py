@@ -32,6 +32,9 @@ TINY_RUN = [
     "data.num_buckets=4",
     "data.num_workers=0",
     "data.vocab_size=200",
+    "decode.beam=20",
+    "decode.tune_lm_weights=[0.5,2.0]",
+    "decode.tune_word_scores=[0.0,2.0]",
 ]
 
 

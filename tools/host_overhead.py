@@ -129,8 +129,8 @@ def breakdown(shape) -> None:
 
     import flashsigmoid
     from flashsigmoid import backward as bwd
-    from flashsigmoid import launcher
-    from sigasr.benchmarks.attention import problem
+    from flashsigmoid import dispatch, launcher
+    from sigasr.benchmarks.attention import candidates, problem
 
     q, k, v, lengths = problem(shape)
     seq_lens = lengths if shape.padded else None
@@ -148,15 +148,19 @@ def breakdown(shape) -> None:
         launches.append((kernel, grid, args, constexprs))
         real_launch(kernel, grid, args, constexprs)
 
+    plan = dispatch.route(q, k, v, seq_lens, None, False)
     launcher.launch = recording
-    bwd.backward(dout, q, k, v, seq_lens, None, None, scale, False, True)
+    bwd.backward(dout, q, k, v, seq_lens, None, None, scale, False, True, plan)
     launcher.launch = real_launch
     parts = {
         "engine: autograd.grad of a no-op Function (f+b)": lambda: torch.autograd.grad(
             _Passthrough.apply(q), q, dout
         ),
+        "engine: autograd.grad of a C++ view (f+b)": lambda: torch.autograd.grad(
+            q.view(q.shape), q, dout
+        ),
         "backward.backward() called directly": lambda: bwd.backward(
-            dout, q, k, v, seq_lens, None, None, scale, False, True
+            dout, q, k, v, seq_lens, None, None, scale, False, True, plan
         ),
         "its launches alone (launcher.launch)": lambda: [real_launch(*a) for a in launches],
         "three torch.empty like q": lambda: [torch.empty_like(q) for _ in range(3)],
@@ -170,7 +174,22 @@ def breakdown(shape) -> None:
         with torch.autograd.set_multithreading_enabled(False):
             return ours()
 
+    def no_op_same_thread():
+        with torch.autograd.set_multithreading_enabled(False):
+            return torch.autograd.grad(_Passthrough.apply(q), q, dout)
+
+    cudnn = candidates(shape, lengths)["sdpa-cudnn+mask" if shape.padded else "sdpa-cudnn"]
+
+    def cudnn_same_thread():
+        with torch.autograd.set_multithreading_enabled(False):
+            return torch.autograd.grad(cudnn(q, k, v, lengths), (q, k, v), dout)
+
     parts["forward + autograd.grad, engine on this thread"] = same_thread
+    parts["no-op Function, engine on this thread"] = no_op_same_thread
+    parts["SDPA cuDNN forward + autograd.grad"] = lambda: torch.autograd.grad(
+        cudnn(q, k, v, lengths), (q, k, v), dout
+    )
+    parts["SDPA cuDNN, engine on this thread"] = cudnn_same_thread
     print(f"breakdown {shape.label()}: {len(launches)} backward launches")
     for name, call in parts.items():
         print(f"  {name:50s} {host_us(call):7.1f} us")
