@@ -11,7 +11,11 @@ _REPORTED: set[str] = set()
 
 def seconds_since_start() -> float:
     """Seconds since the process started (Linux: from /proc, 10 ms steps), else since this
-    module was imported (which ``sigasr``'s CLI does within its first second)."""
+    module was imported (which ``sigasr``'s CLI does within its first second).
+
+    A process starts at its fork: a command that a shell execs in place (the last command of
+    a ``( ... )`` subshell) also counts what that subshell ran before it.
+    """
     try:
         with open("/proc/self/stat") as f:
             # Field 22, after the parenthesised command name: start time in clock ticks.
