@@ -6,7 +6,8 @@
 #        [--hours H] [--decode-hours H] [--beam-hours H] [--work-dir DIR]
 #
 # Stages: 0 a demo corpus of H hours (default 10, 5000 words, seed 1) through run.sh stages
-#         0-4: fbank, 0.9x/1.1x speed copies, MUSAN noise cuts, the BPE tokenizer;
+#         0-4: fbank, 0.9x/1.1x speed copies, MUSAN noise cuts, the BPE tokenizer (a 10 h
+#         epoch is ~145 steps; with --hours 32 --steps 400 the rated steps lie in epoch 1);
 #         1 sigasr train conformer_ctc_100m for N steps (default 500) with a new Triton cache:
 #         the first step cold, then tools/train_rate.py over steps 101..N (audio-s/s, median
 #         step, GPU busy from NVML), also over the steps whose batches held 800 s or more;
@@ -43,7 +44,7 @@ while [ $# -gt 0 ]; do
         --decode-hours) decode_hours="$2"; shift 2 ;;
         --beam-hours) beam_hours="$2"; shift 2 ;;
         --work-dir) work_dir="$2"; shift 2 ;;
-        -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "recipe_throughput.sh: unknown option '$1'" >&2; exit 2 ;;
     esac
 done
