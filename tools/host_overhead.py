@@ -152,10 +152,25 @@ def breakdown(shape) -> None:
     launcher.launch = recording
     bwd.backward(dout, q, k, v, seq_lens, None, None, scale, False, True, plan)
     launcher.launch = real_launch
+    cudnn = candidates(shape, lengths)["sdpa-cudnn+mask" if shape.padded else "sdpa-cudnn"]
+
+    def no_op():
+        return torch.autograd.grad(_Passthrough.apply(q), q, dout)
+
+    def cudnn_fb():
+        return torch.autograd.grad(cudnn(q, k, v, lengths), (q, k, v), dout)
+
+    def on_this_thread(call):
+        """``call`` with the autograd engine running CUDA nodes on the calling thread."""
+
+        def run():
+            with torch.autograd.set_multithreading_enabled(False):
+                return call()
+
+        return run
+
     parts = {
-        "engine: autograd.grad of a no-op Function (f+b)": lambda: torch.autograd.grad(
-            _Passthrough.apply(q), q, dout
-        ),
+        "engine: autograd.grad of a no-op Function (f+b)": no_op,
         "engine: autograd.grad of a C++ view (f+b)": lambda: torch.autograd.grad(
             q.view(q.shape), q, dout
         ),
@@ -168,28 +183,11 @@ def breakdown(shape) -> None:
             q, k, v, seq_lens=seq_lens, bias="log_n"
         ),
         "forward + autograd.grad": ours,
+        "forward + autograd.grad, engine on this thread": on_this_thread(ours),
+        "no-op Function, engine on this thread": on_this_thread(no_op),
+        "SDPA cuDNN forward + autograd.grad": cudnn_fb,
+        "SDPA cuDNN, engine on this thread": on_this_thread(cudnn_fb),
     }
-
-    def same_thread():
-        with torch.autograd.set_multithreading_enabled(False):
-            return ours()
-
-    def no_op_same_thread():
-        with torch.autograd.set_multithreading_enabled(False):
-            return torch.autograd.grad(_Passthrough.apply(q), q, dout)
-
-    cudnn = candidates(shape, lengths)["sdpa-cudnn+mask" if shape.padded else "sdpa-cudnn"]
-
-    def cudnn_same_thread():
-        with torch.autograd.set_multithreading_enabled(False):
-            return torch.autograd.grad(cudnn(q, k, v, lengths), (q, k, v), dout)
-
-    parts["forward + autograd.grad, engine on this thread"] = same_thread
-    parts["no-op Function, engine on this thread"] = no_op_same_thread
-    parts["SDPA cuDNN forward + autograd.grad"] = lambda: torch.autograd.grad(
-        cudnn(q, k, v, lengths), (q, k, v), dout
-    )
-    parts["SDPA cuDNN, engine on this thread"] = cudnn_same_thread
     print(f"breakdown {shape.label()}: {len(launches)} backward launches")
     for name, call in parts.items():
         print(f"  {name:50s} {host_us(call):7.1f} us")

@@ -44,7 +44,7 @@ while [ $# -gt 0 ]; do
         --decode-hours) decode_hours="$2"; shift 2 ;;
         --beam-hours) beam_hours="$2"; shift 2 ;;
         --work-dir) work_dir="$2"; shift 2 ;;
-        -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "recipe_throughput.sh: unknown option '$1'" >&2; exit 2 ;;
     esac
 done
