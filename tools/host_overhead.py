@@ -10,6 +10,9 @@ when it ends (checked with an event; the sleep is lengthened otherwise); the med
 rounds is reported. Eager ms: ``triton.testing.do_bench`` medians of the same calls, as in
 ``sigasr bench attention``.
 
+FlashSigmoid's calls take native.py's C++ eager path (the script waits for its build); the
+"Python path" column runs the same calls with FLASHSIGMOID_NATIVE=0.
+
 Tiles are fixed (FLASHSIGMOID_AUTOTUNE=0) unless --autotune: the host cost does not depend on
 them, and autotuning six kernel keys from a cold cache takes minutes.
 """
@@ -57,16 +60,17 @@ def host_us(call) -> float:
 
 
 @contextlib.contextmanager
-def plain_launches():
-    """Launches through Triton's ``kernel[grid](...)`` instead of the cached binary."""
-    from flashsigmoid import launcher
-
-    fast = launcher.launch
-    launcher.launch = lambda kernel, grid, args, constexprs: kernel[grid](*args, **constexprs)
+def python_path():
+    """Eager calls through the Python ``autograd.Function`` instead of native.py's C++ node."""
+    previous = os.environ.get("FLASHSIGMOID_NATIVE")
+    os.environ["FLASHSIGMOID_NATIVE"] = "0"
     try:
         yield
     finally:
-        launcher.launch = fast
+        if previous is None:
+            del os.environ["FLASHSIGMOID_NATIVE"]
+        else:
+            os.environ["FLASHSIGMOID_NATIVE"] = previous
 
 
 def measure(shape) -> dict:
@@ -102,8 +106,8 @@ def measure(shape) -> dict:
 
     r["host_fwd_float_bias"] = host_us(fwd(float_bias))
     r["fwd_float_bias"] = do_bench(fwd(float_bias), warmup=25, rep=100, return_mode="median")
-    with plain_launches():
-        r["host_fwd_plain"], r["host_fb_plain"] = host_us(fwd(ours)), host_us(fwd_bwd(ours))
+    with python_path():
+        r["host_fwd_python"], r["host_fb_python"] = host_us(fwd(ours)), host_us(fwd_bwd(ours))
     r["fwd"], _, r["fb"] = time_passes(ours, q, k, v, lengths)
     r["cudnn_fwd"], _, r["cudnn_fb"] = time_passes(cudnn, q, k, v, lengths)
     return r
@@ -122,8 +126,9 @@ class _Passthrough(torch.autograd.Function):
 
 
 def breakdown(shape) -> None:
-    """Where the eager backward's host time goes: the engine, our backward() alone, its
-    launches, its allocations; then a cProfile of forward+backward calls (top functions)."""
+    """Where the Python path's (FLASHSIGMOID_NATIVE=0) eager host time goes: the engine, our
+    backward() alone, its launches, its allocations; then a cProfile of forward+backward
+    calls (top functions)."""
     import cProfile
     import pstats
 
@@ -213,7 +218,7 @@ def markdown(results: list[dict]) -> str:
         "Host: us of CPU time per eager call (GPU kept busy); bwd = f+b - fwd. "
         "Eager: do_bench median ms. Speedup: cuDNN ms / FlashSigmoid ms.",
         "",
-        "| shape B,H,N,D | host fwd | host bwd | host f+b | plain launch fwd / f+b "
+        "| shape B,H,N,D | host fwd | host bwd | host f+b | Python path fwd / f+b "
         "| explicit bias fwd | float bias fwd: host, ms | cuDNN host fwd / f+b "
         "| fwd ms (cuDNN) | f+b ms (cuDNN) | speedup fwd / f+b |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
@@ -221,7 +226,7 @@ def markdown(results: list[dict]) -> str:
     for r in results:
         lines.append(
             f"| {r['shape']} | {r['host_fwd']:.0f} | {r['host_fb'] - r['host_fwd']:.0f} "
-            f"| {r['host_fb']:.0f} | {r['host_fwd_plain']:.0f} / {r['host_fb_plain']:.0f} "
+            f"| {r['host_fb']:.0f} | {r['host_fwd_python']:.0f} / {r['host_fb_python']:.0f} "
             f"| {r['host_fwd_explicit_bias']:.0f} "
             f"| {r['host_fwd_float_bias']:.0f}, {r['fwd_float_bias']:.3f} "
             f"| {r['cudnn_host_fwd']:.0f} / {r['cudnn_host_fb']:.0f} "
@@ -250,21 +255,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--autotune", action="store_true", help="autotune tiles (slow start)")
     parser.add_argument("--markdown", help="also write the table to this file")
     parser.add_argument(
-        "--breakdown", action="store_true", help="only split the backward's host time"
+        "--breakdown",
+        action="store_true",
+        help="only split the Python path's forward+backward host time",
     )
     args = parser.parse_args(argv)
     os.environ["FLASHSIGMOID_AUTOTUNE"] = "1" if args.autotune else "0"
     if not torch.cuda.is_available():
         print("host_overhead: needs a CUDA GPU; none is visible.")
         return 2
-    from flashsigmoid import launcher
+    from flashsigmoid import launcher, native
     from sigasr.benchmarks.attention import Shape
 
     shapes = [Shape(*s, padded=padded) for padded in (False, True) for s in ASR_SHAPES]
     if args.breakdown:
+        os.environ["FLASHSIGMOID_NATIVE"] = "0"
         for shape in shapes[:2]:
             breakdown(shape)
         return 0
+    if native.wait() is None:
+        print(f"host_overhead: the C++ eager path is unavailable ({native.error()})")
     results = []
     for shape in shapes:
         results.append(measure(shape))

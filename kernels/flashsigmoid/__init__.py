@@ -91,13 +91,13 @@ def flash_sigmoid_attn(
         bdt = torch.float64 if q.dtype == torch.float64 else torch.float32
         b_bh = None if log_n else bias_to_bh(bias, batch, heads, q.device, bdt)
         return attention_cpu(q, k, v, seq_lens, b_bh, alibi_slopes, scale, causal, log_n)
-    from flashsigmoid import op  # Triton compiles (or interprets) its kernels on first use
-
+    op = _op()
     # Eager calls pay this host code every time: it avoids tensor ops where inputs are already
     # in the kernels' form (each op costs several us on the host, more than the kernel at N=256).
     if dim % 8:  # the kernels take multiples of 8; zero columns change neither Q Kᵀ nor P V
         q, k, v = (torch.nn.functional.pad(t, (0, -dim % 8)) for t in (q, k, v))
-    q, k, v = (t if t.stride(-1) == 1 else t.contiguous() for t in (q, k, v))
+    if q.stride(-1) != 1 or k.stride(-1) != 1 or v.stride(-1) != 1:
+        q, k, v = (t if t.stride(-1) == 1 else t.contiguous() for t in (q, k, v))
     log_n = isinstance(bias, str)
     if log_n:
         bias = None
@@ -117,6 +117,15 @@ def flash_sigmoid_attn(
         log_n,
     )
     return out[..., :dim] if dim % 8 else out
+
+
+@functools.cache
+def _op():
+    """flashsigmoid.op, imported on the first kernel call: Triton, which it imports, decides at
+    import whether its kernels run compiled or in the interpreter."""
+    from flashsigmoid import op
+
+    return op
 
 
 @functools.lru_cache(maxsize=64)

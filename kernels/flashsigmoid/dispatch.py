@@ -13,7 +13,8 @@
 the op, on the real tensors, and returns a :class:`Plan`; ``route_backward`` checks that plan
 against dO. Plans are cached per device, dtype, shape, layout and option.
 
-Environment variables, read here and nowhere else (on every call):
+Environment variables, read here on every call (native.cpp keys replayed eager calls on them
+too; native.py reads FLASHSIGMOID_NATIVE and FLASHSIGMOID_CACHE_DIR):
     TRITON_INTERPRET=1        CPU tensors run the Triton kernels in Triton's interpreter
     FLASHSIGMOID_AUTOTUNE=0   fixed tiles (tiles.fixed_tiles) instead of autotuning
     FLASHSIGMOID_TMA=0 / 1    never / always (where the inputs allow) read tiles through TMA;

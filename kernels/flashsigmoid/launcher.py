@@ -18,9 +18,16 @@ A variant is everything the compiled code depends on:
         and a Gluon descriptor's shared-memory layout.
 An argument of any other type, a launch hook (a profiler's), or the interpreter
 (TRITON_INTERPRET=1) takes the plain ``kernel[grid]`` path.
+
+Under ``recording()``, each launch on this thread is also collected for native.py, which
+replays them from C++: (CompiledKernel, grid, runtime args, constexpr values), or
+UNREPLAYABLE for a launch through the plain path.
 """
 
 from __future__ import annotations
+
+import contextlib
+import threading
 
 import torch
 from triton import knobs
@@ -33,6 +40,28 @@ from flashsigmoid.dispatch import interpreting
 _INT32, _INT64 = range(-(2**31), 2**31), range(-(2**63), 2**63)
 _COMPILED: dict[tuple, tuple] = {}
 """variant key -> (CompiledKernel, the constexpr values in parameter order)."""
+
+UNREPLAYABLE = "unreplayable"
+AUTOTUNING = "autotuning"  # recorded by tuning.launch_tiled for an autotuner's run
+_RECORDING = threading.local()
+
+
+@contextlib.contextmanager
+def recording():
+    """Collects the launches made on this thread inside the block into the list it yields."""
+    launches: list = []
+    _RECORDING.launches = launches
+    try:
+        yield launches
+    finally:
+        _RECORDING.launches = None
+
+
+def record(item) -> None:
+    """Adds ``item`` to the launches being collected on this thread, if any."""
+    launches = getattr(_RECORDING, "launches", None)
+    if launches is not None:
+        launches.append(item)
 
 
 def descriptor(cls, base: torch.Tensor, shape, strides, block_shape, **fields):
@@ -85,23 +114,29 @@ def launch(kernel, grid: tuple[int, ...], args: tuple, constexprs: dict) -> None
     constexprs: the constexpr arguments by name, plus launch options (num_warps, ...).
     """
     if interpreting() or _hooked(knobs.runtime.launch_enter_hook, knobs.runtime.launch_exit_hook):
+        record(UNREPLAYABLE)
         kernel[grid](*args, **constexprs)
         return
     device = driver.active.get_current_device()
     try:
         key = (kernel, device, *constexprs.items(), *map(_specialization, args))
     except TypeError:
+        record(UNREPLAYABLE)
         kernel[grid](*args, **constexprs)
         return
+    grid_x, grid_y, grid_z = (*grid, 1, 1)[:3]
     cached = _COMPILED.get(key)
     if cached is None:
         compiled = kernel[grid](*args, **constexprs)
-        if hasattr(compiled, "packed_metadata"):  # not a future of Triton's async compile
-            tail = tuple(constexprs[name] for name in kernel.arg_names[len(args) :])
-            _COMPILED[key] = (compiled, tail)
+        if not hasattr(compiled, "packed_metadata"):  # a future of Triton's async compile
+            record(UNREPLAYABLE)
+            return
+        tail = tuple(constexprs[name] for name in kernel.arg_names[len(args) :])
+        _COMPILED[key] = (compiled, tail)
+        record((compiled, (grid_x, grid_y, grid_z), args, tail))
         return
     compiled, tail = cached
-    grid_x, grid_y, grid_z = (*grid, 1, 1)[:3]
+    record((compiled, (grid_x, grid_y, grid_z), args, tail))
     stream = driver.active.get_current_stream(device)
     # The launcher takes every parameter in signature order; constexprs are skipped by it.
     compiled.run(

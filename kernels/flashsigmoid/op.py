@@ -5,6 +5,8 @@ under autograd. Registered through ``torch.library`` so that ``torch.compile(ful
 traces through them and CUDA graphs can capture them: no host synchronisation, shapes known
 from inputs. Eager calls take a plain ``torch.autograd.Function`` over the same plan instead:
 it costs less host time per call than the custom op's Python dispatch (tools/host_cpu.py).
+On CUDA, once native.py's extension is built, that Function records each key's launches and
+later calls of the key replay them from a C++ autograd node.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from flashsigmoid import dispatch
+from flashsigmoid import dispatch, launcher, native
 
 
 @torch.library.custom_op("flashsigmoid::attn_fwd", mutates_args=())
@@ -86,20 +88,52 @@ attn_fwd.register_autograd(_backward_rule, setup_context=_setup_context)
 
 class _EagerAttention(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, plan, q, k, v, seq_lens, bias, slopes, scale, causal, log_n):
-        _setup_context(ctx, (q, k, v, seq_lens, bias, slopes, scale, causal, log_n), None)
-        ctx.plan = plan
-        return plan.forward(q, k, v, seq_lens, bias, slopes, scale, causal, log_n, plan)
+    def forward(ctx, plan, ext, q, k, v, seq_lens, bias, slopes, scale, causal, log_n):
+        """ext: the native extension when this call's launches are to be recorded, else None."""
+        args = (q, k, v, seq_lens, bias, slopes, scale, causal, log_n)
+        _setup_context(ctx, args, None)
+        ctx.plan, ctx.native = plan, None
+        if ext is None:
+            return plan.forward(*args, plan)
+        with launcher.recording() as launches:
+            out = plan.forward(*args, plan)
+        if launcher.AUTOTUNING not in launches:
+            steps = native.recipe(launches, (q, k, v, out, seq_lens, bias, slopes))
+            index = ext.register_forward(*args, steps)
+            ctx.native = None if steps is None else (ext, index)
+        return out
 
     @staticmethod
     def backward(ctx, do):
         q, k, v, seq_lens, bias, slopes = ctx.saved_tensors
-        dq, dk, dv, dbias = _backward(ctx.plan, do, q, k, v, seq_lens, bias, slopes, *ctx.options)
-        return None, dq, dk, dv, None, dbias, None, None, None, None
+        if ctx.native is None:
+            dq, dk, dv, dbias = _backward(
+                ctx.plan, do, q, k, v, seq_lens, bias, slopes, *ctx.options
+            )
+        else:
+            dq, dk, dv, dbias = recorded_backward(
+                *ctx.native, do, q, k, v, seq_lens, bias, slopes, *ctx.options, plan=ctx.plan
+            )
+        return None, None, dq, dk, dv, None, dbias, None, None, None, None
+
+
+def recorded_backward(ext, index, do, q, k, v, seq_lens, bias, slopes, scale, causal, log_n,
+                      plan=None):  # fmt: skip
+    """The Python backward, its launches recorded as entry ``index``'s backward recipe."""
+    plan = plan or dispatch.route(q, k, v, seq_lens, slopes, causal)
+    do = do if do.stride(-1) == 1 else do.contiguous()
+    with launcher.recording() as launches:
+        grads = _backward(plan, do, q, k, v, seq_lens, bias, slopes, scale, causal, log_n)
+    if launcher.AUTOTUNING not in launches:
+        steps = native.recipe(launches, (do, q, k, v, *grads, seq_lens, bias, slopes))
+        if steps is not None:
+            ext.register_backward(index, list(do.stride()), steps)
+    return grads
 
 
 def attention(q, k, v, seq_lens, bias, slopes, scale, causal, log_n) -> Tensor:
-    """The forward with its autograd: the custom op when compiling, else the eager Function.
+    """The forward with its autograd: the custom op when compiling; else the C++ path of
+    native.py once it is built and has recorded this call's key, else the eager Function.
 
     q, k, v: (B, N, H, D) with unit stride in D, D a multiple of 8; seq_lens (B,) int32 or
     int64, bias (B, H) float32 (any strides) and slopes (H,) float32 may each be None;
@@ -107,5 +141,12 @@ def attention(q, k, v, seq_lens, bias, slopes, scale, causal, log_n) -> Tensor:
     """
     if torch.compiler.is_compiling():  # the op routes inside, where the tensors are real
         return attn_fwd(q, k, v, seq_lens, bias, slopes, scale, causal, log_n)
+    ext = native.extension() if q.is_cuda else None
+    if ext is not None:
+        out = ext.attention(q, k, v, seq_lens, bias, slopes, scale, causal, log_n)
+        if out.__class__ is not int:
+            return out
+        if out == 1:  # a key that stays on the Python path
+            ext = None
     plan = dispatch.route(q, k, v, seq_lens, slopes, causal)
-    return _EagerAttention.apply(plan, q, k, v, seq_lens, bias, slopes, scale, causal, log_n)
+    return _EagerAttention.apply(plan, ext, q, k, v, seq_lens, bias, slopes, scale, causal, log_n)

@@ -97,6 +97,7 @@ def launch_tiled(kernel, tuned, tile: Tile | None, grid, args, meta: dict, plan,
     if plan.tma != "off" and not plan.interpret:
         ensure_allocator()
     if tile is None:
+        launcher.record(launcher.AUTOTUNING)
         tuned[grid](*args, **meta)
         pick = Tile.of(tuned.best_config.all_kwargs())
         key = _tuned_key(kernel, meta, plan.n_bucket, dtype)

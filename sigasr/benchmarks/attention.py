@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from torch.nn.attention import SDPBackend, sdpa_kernel
 
 import flashsigmoid
-from flashsigmoid import tuning
+from flashsigmoid import native, tuning
 
 
 @dataclass(frozen=True)
@@ -207,6 +207,8 @@ def problem(shape: Shape, dtype=torch.bfloat16, seed: int = 0):
 
 
 def run(shapes: list[Shape], dtype=torch.bfloat16, seed: int = 0, graph=False) -> list[dict]:
+    if not graph and native.wait() is None:  # eager calls take the C++ path once it is built
+        print(f"  the C++ eager path is unavailable, eager calls run in Python: {native.error()}")
     results = []
     for shape in shapes:
         q, k, v, lengths = problem(shape, dtype, seed)
@@ -235,6 +237,10 @@ def run(shapes: list[Shape], dtype=torch.bfloat16, seed: int = 0, graph=False) -
     return results
 
 
+def _eager_path() -> str:
+    return " (C++ path)" if native.extension() is not None else " (Python path)"
+
+
 def markdown(results: list[dict], graph: bool = False) -> str:
     """One table: TFLOP/s per pass and FlashSigmoid's ratio to each softmax row."""
     device = torch.cuda.get_device_name()
@@ -243,7 +249,8 @@ def markdown(results: list[dict], graph: bool = False) -> str:
     lines = [
         f"GPU: {device}; torch {torch.__version__}; triton {triton.__version__}; "
         f"date {datetime.date.today().isoformat()}; bf16; "
-        f"{'CUDA-graph replays' if graph else 'eager calls'}; TFLOP/s fwd / bwd / fwd+bwd.",
+        f"{'CUDA-graph replays' if graph else 'eager calls' + _eager_path()}; "
+        "TFLOP/s fwd / bwd / fwd+bwd.",
         "",
         "| shape B,H,N,D | kernel | fwd | bwd | fwd+bwd | flashsigmoid speedup fwd / f+b |",
         "|---|---|---|---|---|---|",

@@ -27,6 +27,15 @@ def _fixed_tiles_for_gpu_tests(request, monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _python_path_for_gpu_tests(request, monkeypatch):
+    """GPU tests run the Python eager path unless FLASHSIGMOID_NATIVE is set in the
+    environment: some count calls of the kernels' host functions, which a replayed call
+    skips. test_native_gpu.py turns the C++ path on itself."""
+    if request.node.get_closest_marker("gpu") and "FLASHSIGMOID_NATIVE" not in os.environ:
+        monkeypatch.setenv("FLASHSIGMOID_NATIVE", "0")
+
+
+@pytest.fixture(autouse=True)
 def _fresh_plans():
     """dispatch.route caches plans, which hold the kernels' host functions: a test that
     patches one of those sees it routed to, and the next test does not."""
