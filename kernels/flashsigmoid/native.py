@@ -70,8 +70,8 @@ _lock = threading.Lock()
 
 def extension():
     """The loaded extension, or None while it builds, after a failed build, or with
-    FLASHSIGMOID_NATIVE=0 (read once per process here; native.cpp reads it on every call).
-    The first call starts the build."""
+    FLASHSIGMOID_NATIVE=0 (checked here until the build starts; native.cpp reads it on every
+    call). The first call without it starts the build."""
     if _state.module is not None or _state.thread is not None:
         return _state.module
     with _lock:
@@ -95,6 +95,7 @@ def error() -> str | None:
 
 
 def cache_dir() -> Path:
+    """Where the extension is built: $FLASHSIGMOID_CACHE_DIR, else ~/.cache/flashsigmoid."""
     default = Path.home() / ".cache" / "flashsigmoid"
     return Path(os.environ.get("FLASHSIGMOID_CACHE_DIR", default))
 
