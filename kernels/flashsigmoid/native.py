@@ -170,8 +170,8 @@ class Unreplayable(Exception):
 
 def recipe(launches: list, slots: tuple) -> list | None:
     """The C++ recipe of ``launches`` (from ``launcher.recording``) over ``slots``, or None
-    when one of them cannot be replayed. Raises nothing for an autotuning run: check
-    ``launcher.AUTOTUNING in launches`` first."""
+    when one of them cannot be replayed. Callers check ``launcher.AUTOTUNING in launches``
+    first: such a call is recorded at the next one rather than kept in Python."""
     if not launches:
         return None
     try:
